@@ -1,0 +1,1 @@
+"""Tests for the OptiVGI integration and its scheduling core."""
