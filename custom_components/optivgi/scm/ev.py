@@ -1,0 +1,208 @@
+"""The EV: what one charging session needs, and the schedule it receives.
+
+Inside the core every power is in kW and every energy in kWh. `ChargingRateUnit` converts to what a
+charger takes: W, or A per phase (kW = A x V x phases / 1000).
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+import math
+from typing import Any
+
+from .constants import (
+    CHARGING_PROFILE_ID,
+    CHARGING_PROFILE_KIND,
+    CHARGING_PROFILE_PURPOSE,
+    CHARGING_PROFILE_STACK_LEVEL,
+    DEFAULT_PHASES,
+    DEFAULT_VOLTAGE,
+    SchedulingParameters,
+)
+
+type ChargingProfile = dict[str, Any]
+"""An OCPP 1.6 `csChargingProfiles` object (SetChargingProfile.req), JSON-ready."""
+
+
+def amps_to_kw(amps: float, voltage: float | None = None, phases: int = DEFAULT_PHASES) -> float:
+    """Power (kW) drawn at `amps` per phase; `voltage` (V, phase to neutral) defaults to 230 V."""
+    return amps * (voltage or DEFAULT_VOLTAGE) * phases / 1000
+
+
+def kw_to_amps(kw: float, voltage: float | None = None, phases: int = DEFAULT_PHASES) -> float:
+    """Current per phase (A) that draws `kw`; `voltage` (V, phase to neutral) defaults to 230 V."""
+    return kw * 1000 / ((voltage or DEFAULT_VOLTAGE) * phases)
+
+
+class ChargingRateUnit(StrEnum):
+    """The unit a charger takes its limit in (OCPP `chargingRateUnit`)."""
+
+    W = "W"
+    A = "A"
+
+    def from_kw(
+        self, kw: float, voltage: float | None = None, phases: int = DEFAULT_PHASES
+    ) -> float:
+        """Express a power in kW in this unit: W, or A per phase."""
+        if self is ChargingRateUnit.W:
+            return kw * 1000
+        return kw_to_amps(kw, voltage, phases)
+
+    def to_kw(
+        self, value: float, voltage: float | None = None, phases: int = DEFAULT_PHASES
+    ) -> float:
+        """Convert a value in this unit (W, or A per phase) to kW."""
+        if self is ChargingRateUnit.W:
+            return value / 1000
+        return amps_to_kw(value, voltage, phases)
+
+
+def _ocpp_limit(value: float) -> float:
+    """Round a limit down to OCPP's 0.1 resolution, so a rounded limit never exceeds the plan.
+
+    The small allowance keeps a value that is a multiple of 0.1 up to float error (5.9999999 A for
+    a 6 A minimum) on that multiple instead of dropping it below the charger's minimum.
+    """
+    return math.floor(value * 10 + 1e-6) / 10
+
+
+@dataclass(kw_only=True, eq=False)
+class EV:
+    """One EV session on one connector: its window, power bounds and energy request.
+
+    Two EVs are the same EV when their `ev_id`s are equal (they key dictionaries of profiles).
+    """
+
+    #: Unique id of the session or charger within a site.
+    ev_id: str
+    #: Arrival in the future (False: a reservation) or plugged in now (True).
+    active: bool = True
+    #: Charging station and connector the EV is (or will be) on.
+    station_id: str = ""
+    connector_id: int = 1
+    #: Lowest non-zero power the charger can run at (kW); 0 if it can modulate down to nothing.
+    #: A charger never runs between 0 and this (IEC 61851: 6 A).
+    min_power: float = 0.0
+    #: Highest power the EV and charger together accept (kW).
+    max_power: float
+    #: When charging may start and must end (timezone-aware; an EV already plugged in has
+    #: `arrival_time` <= now). Only whole steps inside `[arrival_time, departure_time)` are used.
+    arrival_time: datetime
+    departure_time: datetime
+    #: Energy still wanted before departure (kWh); 0 for an EV that is full.
+    energy: float
+    #: The unit the charger takes its limit in.
+    unit: ChargingRateUnit = ChargingRateUnit.W
+    #: Phase-to-neutral voltage (V); None uses `DEFAULT_VOLTAGE` (230 V).
+    voltage: float | None = None
+    #: Phases the EV charges on (1 or 3).
+    phases: int = DEFAULT_PHASES
+    #: When minimum powers do not all fit under the limit, higher priority keeps charging.
+    priority: int = 0
+    #: OCPP transaction id of the running session, put into TxProfiles when known.
+    transaction_id: int | None = None
+    #: The schedule: kW per step from the schedule's start, filled by `Algorithm.calculate`.
+    power: list[float] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        """Reject sessions no charger could have."""
+        for name in ("min_power", "max_power", "energy"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value < 0:
+                msg = f"EV {self.ev_id}: {name} must be a finite number >= 0, got {value}"
+                raise ValueError(msg)
+        if self.min_power > self.max_power:
+            msg = f"EV {self.ev_id}: min_power {self.min_power} > max_power {self.max_power}"
+            raise ValueError(msg)
+        if self.arrival_time.utcoffset() is None or self.departure_time.utcoffset() is None:
+            msg = f"EV {self.ev_id}: arrival and departure must be timezone-aware"
+            raise ValueError(msg)
+        if self.phases not in (1, 2, 3):
+            msg = f"EV {self.ev_id}: phases must be 1, 2 or 3, got {self.phases}"
+            raise ValueError(msg)
+        if self.voltage is not None and not (math.isfinite(self.voltage) and self.voltage > 0):
+            msg = f"EV {self.ev_id}: voltage must be positive, got {self.voltage}"
+            raise ValueError(msg)
+
+    def __eq__(self, other: object) -> bool:
+        """EVs are equal when their ids are."""
+        if not isinstance(other, EV):
+            return NotImplemented
+        return self.ev_id == other.ev_id
+
+    def __hash__(self) -> int:
+        """Hash by id, consistent with equality."""
+        return hash(self.ev_id)
+
+    def arrival_index(self, now: datetime, params: SchedulingParameters) -> int:
+        """First step the EV may charge in: the first step that starts at or after arrival."""
+        steps = -((now - self.arrival_time) // params.resolution)  # ceil division
+        return max(0, min(steps, params.steps))
+
+    def departure_index(self, now: datetime, params: SchedulingParameters) -> int:
+        """First step the EV may no longer charge in: steps must end by departure."""
+        steps = (self.departure_time - now) // params.resolution
+        return max(0, min(steps, params.steps))
+
+    def energy_charged(self, params: SchedulingParameters) -> float:
+        """Energy the schedule delivers (kWh)."""
+        return math.fsum(self.power) * params.step_hours
+
+    def _profile(
+        self,
+        now: datetime,
+        periods: list[dict[str, Any]],
+        unit: ChargingRateUnit,
+        duration: int | None,
+    ) -> ChargingProfile:
+        schedule: dict[str, Any] = {} if duration is None else {"duration": duration}
+        profile: ChargingProfile = {
+            "chargingProfileId": CHARGING_PROFILE_ID,
+            "stackLevel": CHARGING_PROFILE_STACK_LEVEL,
+            "chargingProfilePurpose": CHARGING_PROFILE_PURPOSE,
+            "chargingProfileKind": CHARGING_PROFILE_KIND,
+            "chargingSchedule": {
+                **schedule,
+                "startSchedule": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "chargingRateUnit": unit.value,
+                "chargingSchedulePeriod": periods,
+            },
+        }
+        if self.transaction_id is not None:
+            profile["transactionId"] = self.transaction_id
+        return profile
+
+    def _period(self, start: int, kw: float, unit: ChargingRateUnit) -> dict[str, Any]:
+        return {
+            "startPeriod": start,
+            "limit": _ocpp_limit(unit.from_kw(kw, self.voltage, self.phases)),
+            "numberPhases": self.phases,
+        }
+
+    def charging_profile(
+        self, now: datetime, params: SchedulingParameters, unit: ChargingRateUnit | None = None
+    ) -> ChargingProfile:
+        """The whole schedule as one OCPP 1.6 TxProfile starting at `now`.
+
+        `startPeriod`s are whole seconds from `now`; consecutive steps with the same limit are one
+        period. Without a schedule the profile holds the charger at 0.
+        """
+        unit = unit or self.unit
+        periods: list[dict[str, Any]] = []
+        for step, kw in enumerate(self.power or [0.0]):
+            period = self._period(step * params.step_seconds, kw, unit)
+            if not periods or periods[-1]["limit"] != period["limit"]:
+                periods.append(period)
+        return self._profile(now, periods, unit, params.steps * params.step_seconds)
+
+    def current_charging_profile(
+        self, now: datetime, unit: ChargingRateUnit | None = None
+    ) -> ChargingProfile:
+        """Only the first step's limit, for chargers that take one set-point at a time.
+
+        It has no duration: it holds until the next cycle replaces it, instead of expiring into
+        the charger's default (often its full power).
+        """
+        unit = unit or self.unit
+        kw = self.power[0] if self.power else 0.0
+        return self._profile(now, [self._period(0, kw, unit)], unit, None)
