@@ -1,0 +1,151 @@
+"""The array-built LP against the plain PuLP formulation of the same stages."""
+
+import numpy as np
+import pytest
+
+from custom_components.optivgi.scm.linear_program import (
+    LinearProgramError,
+    segment_starts,
+    semi_continuous_steps,
+    solve_stages,
+)
+from custom_components.optivgi.scm.problem import ScheduleProblem
+from custom_components.optivgi.scm.pulp_formulation import PulpFormulationError, solve_with_pulp
+
+from .scm_factories import NOW, ev, params_for, random_site
+
+
+def problem_for(seed: int, *, n_evs: int, steps: int, minimums: bool) -> ScheduleProblem:
+    evs, limit = random_site(seed, n_evs=n_evs, steps=steps, with_minimums=minimums)
+    return ScheduleProblem.from_evs(evs, limit, NOW, params_for(steps))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_stage_optima_equal_the_pulp_oracle(seed: int) -> None:
+    problem = problem_for(seed, n_evs=1 + seed % 6, steps=24 + 4 * seed, minimums=False)
+    cells = problem.open_cells()
+    ours = solve_stages(problem, cells, np.zeros(problem.n_evs), 30)
+    oracle = solve_with_pulp(problem, cells, np.zeros(problem.n_evs))
+    assert ours.optima.min_fraction == pytest.approx(oracle.optima.min_fraction, abs=1e-6)
+    assert ours.optima.energy_kwh == pytest.approx(oracle.optima.energy_kwh, rel=1e-6, abs=1e-6)
+    assert ours.optima.cost == pytest.approx(oracle.optima.cost, rel=1e-5, abs=1e-6)
+    assert problem.violations(ours.power) == []
+    # Every EV that can charge at all gets at least the fraction the first stage found.
+    reachable = cells.any(axis=1)
+    shares = problem.delivered_kwh(ours.power)[reachable] / problem.energy_kwh[reachable]
+    assert (shares >= ours.optima.min_fraction - 1e-6).all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_stage_optima_with_minimums_held_equal_the_oracle(seed: int) -> None:
+    # Lower bounds on a fixed set of cells: the model the algorithm re-solves after rounding.
+    problem = problem_for(seed, n_evs=4, steps=32, minimums=True)
+    rng = np.random.default_rng(seed)
+    cells = problem.open_cells() & (rng.random((problem.n_evs, problem.n_steps)) < 0.3)
+    # Keep it feasible: minimums on at a step fit under the limit, and in the request.
+    for t in range(problem.n_steps):
+        on = np.nonzero(cells[:, t])[0]
+        while problem.min_kw[on].sum() > problem.limit_kw[t]:
+            cells[on[-1], t] = False
+            on = on[:-1]
+    for i in range(problem.n_evs):
+        while cells[i].sum() * problem.min_kw[i] * problem.step_hours > problem.energy_kwh[i]:
+            cells[i, np.nonzero(cells[i])[0][-1]] = False
+    ours = solve_stages(problem, cells, problem.min_kw, 30)
+    oracle = solve_with_pulp(problem, cells, problem.min_kw)
+    assert ours.optima.min_fraction == pytest.approx(oracle.optima.min_fraction, abs=1e-6)
+    assert ours.optima.energy_kwh == pytest.approx(oracle.optima.energy_kwh, rel=1e-6, abs=1e-6)
+    assert ours.optima.cost == pytest.approx(oracle.optima.cost, rel=1e-5, abs=1e-6)
+    assert problem.violations(ours.power) == []
+
+
+def test_two_evs_share_a_limit_fairly_then_fill_it() -> None:
+    steps = 8  # two hours of 15 minutes
+    evs = [
+        ev("a", energy=20.0, max_kw=11.0, steps=steps),
+        ev("b", energy=10.0, max_kw=11.0, steps=steps),
+    ]
+    problem = ScheduleProblem.from_evs(evs, [11.0] * steps, NOW, params_for(steps))
+    solution = solve_stages(problem, problem.open_cells(), np.zeros(2), 30)
+    delivered = problem.delivered_kwh(solution.power)
+    # 22 kWh fit in the 2 h at 11 kW: each gets the same share (22/30), all of the limit is used.
+    assert solution.optima.min_fraction == pytest.approx(22 / 30)
+    assert delivered == pytest.approx([20 * 22 / 30, 10 * 22 / 30])
+    assert solution.power.sum(axis=0) == pytest.approx([11.0] * steps)
+
+
+def test_earliest_charging_without_prices_and_cheapest_with() -> None:
+    steps = 8
+    evs = [ev("a", energy=5.5, max_kw=11.0, steps=steps)]
+    limit = [22.0] * steps
+    problem = ScheduleProblem.from_evs(evs, limit, NOW, params_for(steps))
+    early = solve_stages(problem, problem.open_cells(), np.zeros(1), 30).power[0]
+    assert early == pytest.approx([11.0, 11.0, 0, 0, 0, 0, 0, 0])
+    prices = [0.4, 0.4, 0.4, 0.1, 0.1, 0.3, 0.3, 0.3]
+    priced = ScheduleProblem.from_evs(evs, limit, NOW, params_for(steps), prices)
+    cheap = solve_stages(priced, priced.open_cells(), np.zeros(1), 30).power[0]
+    assert cheap == pytest.approx([0, 0, 0, 11.0, 11.0, 0, 0, 0])
+
+
+def test_segments_split_at_windows_and_limit_changes() -> None:
+    steps = 10
+    evs = [ev("a", energy=5, max_kw=5, start=2, end=6, steps=steps)]
+    limit = [10.0] * 8 + [4.0] * 2
+    problem = ScheduleProblem.from_evs(evs, limit, NOW, params_for(steps))
+    assert segment_starts(problem, problem.open_cells()).tolist() == [0, 2, 6, 8]
+
+
+def test_empty_site_and_no_cells_give_zero_schedules() -> None:
+    steps = 6
+    empty = ScheduleProblem.from_evs([], [5.0] * steps, NOW, params_for(steps))
+    solution = solve_stages(empty, empty.open_cells(), np.zeros(0), 30)
+    assert solution.power.shape == (0, steps)
+    full = ScheduleProblem.from_evs(
+        [ev("full", energy=0.0, max_kw=7, steps=steps)], [5.0] * steps, NOW, params_for(steps)
+    )
+    solution = solve_stages(full, full.open_cells(), np.zeros(1), 30)
+    assert solution.power.tolist() == [[0.0] * steps]
+    assert solution.optima.energy_kwh == 0.0
+
+
+def test_infeasible_lower_bounds_raise() -> None:
+    steps = 4
+    evs = [ev(name, energy=10, max_kw=7, min_kw=6, steps=steps) for name in "ab"]
+    problem = ScheduleProblem.from_evs(evs, [10.0] * steps, NOW, params_for(steps))
+    with pytest.raises(LinearProgramError, match="HiGHS"):
+        solve_stages(problem, problem.open_cells(), problem.min_kw, 30)
+
+
+def test_an_ev_with_energy_but_no_window_leaves_no_one_to_be_fair_to() -> None:
+    steps = 6
+    evs = [
+        ev("nowhere", energy=10, max_kw=7, start=0, end=0, steps=steps),
+        ev("full", energy=0, max_kw=7, steps=steps),
+    ]
+    problem = ScheduleProblem.from_evs(evs, [5.0] * steps, NOW, params_for(steps))
+    cells = problem.window_mask()  # the EV wanting nothing still has cells here
+    solution = solve_stages(problem, cells, np.zeros(2), 30)
+    assert solution.optima.min_fraction == 0.0
+    assert not solution.power.any()
+
+
+def test_mixed_integer_steps_respect_minimums_and_the_time_limit() -> None:
+    steps = 16
+    evs = [ev(name, energy=6, max_kw=11, min_kw=4.14, steps=steps) for name in "abc"]
+    problem = ScheduleProblem.from_evs(evs, [10.0] * steps, NOW, params_for(steps))
+    support = semi_continuous_steps(problem, problem.open_cells(), 10)
+    assert support is not None
+    # At most two minimums fit under 10 kW at any step, and each EV has steps to run in.
+    assert support.sum(axis=0).max() <= 2
+    assert support.any(axis=1).all()
+    # Given no time at all, HiGHS has no schedule, or a valid one.
+    rushed = semi_continuous_steps(problem, problem.open_cells(), 1e-9)
+    assert rushed is None or (rushed.sum(axis=0) <= 2).all()
+
+
+def test_pulp_oracle_reports_a_failed_solve() -> None:
+    steps = 4
+    evs = [ev(name, energy=10, max_kw=7, min_kw=6, steps=steps) for name in "ab"]
+    problem = ScheduleProblem.from_evs(evs, [10.0] * steps, NOW, params_for(steps))
+    with pytest.raises(PulpFormulationError, match="Infeasible"):
+        solve_with_pulp(problem, problem.open_cells(), problem.min_kw)
