@@ -1,0 +1,99 @@
+"""One Smart Charging Management cycle: inputs from a Translation, a schedule, profiles out.
+
+The solve is CPU work: the caller passes `run_in_executor` (in Home Assistant,
+`hass.async_add_executor_job`) so it never runs on the event loop. Every failure is contained and
+reported: a failed algorithm falls back to `GoAlgorithm`, and if that fails too, every charger is
+sent 0 kW, which is within any limit.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+import logging
+
+import numpy as np
+
+from .scm.algorithm import Algorithm, SchedulingResult
+from .scm.constants import SchedulingParameters
+from .scm.ev import EV, ChargingProfile
+from .scm.go_algorithm import GoAlgorithm
+from .translation import Translation
+from .utils import round_down_datetime
+
+_LOGGER = logging.getLogger(__name__)
+
+type Executor = Callable[[Callable[[], SchedulingResult]], Awaitable[SchedulingResult]]
+
+
+@dataclass(kw_only=True)
+class CycleReport:
+    """What one cycle did: its start, the EVs, the result and what was sent, or what failed."""
+
+    now: datetime
+    evs: list[EV] = field(default_factory=list)
+    result: SchedulingResult | None = None
+    profiles: dict[EV, ChargingProfile] = field(default_factory=dict)
+    #: Set when a step failed: "inputs", "calculate", "fallback" or "send", and the error.
+    failed_step: str | None = None
+    error: str | None = None
+    sent: bool = False
+
+
+async def scm_runner(
+    translation: Translation,
+    algorithm_cls: type[Algorithm],
+    run_in_executor: Executor,
+    *,
+    group_name: str = "",
+    params: SchedulingParameters | None = None,
+    now: datetime | None = None,
+) -> CycleReport:
+    """Run one cycle for one group (site) and report it; never raises for a failed step."""
+    params = params or SchedulingParameters()
+    report = CycleReport(now=round_down_datetime(now or datetime.now(UTC), params.resolution))
+    try:
+        report.evs, voltage = await translation.get_evs(group_name)
+        limits = await translation.get_peak_power_demand(group_name, report.now, voltage)
+        prices = await translation.get_prices(group_name, report.now)
+        algorithm = algorithm_cls(report.evs, limits, report.now, params, prices)
+    except Exception as err:  # noqa: BLE001 - a cycle reports, the next one retries
+        _LOGGER.warning("Reading the site failed: %s", err)
+        report.failed_step, report.error = "inputs", repr(err)
+        return report
+
+    try:
+        report.result = await run_in_executor(algorithm.calculate)
+        _check(algorithm)
+    except Exception as err:  # noqa: BLE001 - any algorithm failure falls back
+        _LOGGER.warning("%s failed, using GoAlgorithm: %s", algorithm.name, err)
+        report.failed_step, report.error = "calculate", repr(err)
+        algorithm = GoAlgorithm(report.evs, limits, report.now, params, prices)
+        try:
+            report.result = await run_in_executor(algorithm.calculate)
+            _check(algorithm)
+        except Exception as fallback_err:
+            _LOGGER.exception("GoAlgorithm failed too; sending 0 kW to every charger")
+            report.failed_step, report.error = "fallback", repr(fallback_err)
+            for ev in report.evs:
+                ev.power = [0.0] * params.steps
+            report.result = None
+
+    report.profiles = algorithm.get_charging_profiles()
+    try:
+        await translation.send_power_to_evs(report.profiles)
+    except Exception as err:  # noqa: BLE001 - a failed write is retried next cycle
+        _LOGGER.warning("Sending the schedules failed: %s", err)
+        report.failed_step, report.error = "send", repr(err)
+    else:
+        report.sent = True
+    return report
+
+
+def _check(algorithm: Algorithm) -> None:
+    """Raise if the schedule in the EVs breaks a hard constraint (never sent to a charger)."""
+    problem = algorithm.problem
+    power = np.array([ev.power for ev in algorithm.evs], dtype=np.float64)
+    power = power.reshape(problem.n_evs, problem.n_steps)
+    if problems := problem.violations(power):
+        msg = f"{algorithm.name} returned an invalid schedule: {', '.join(problems)}"
+        raise ValueError(msg)

@@ -1,0 +1,34 @@
+"""The Translation layer: how the scheduling core reads a site and commands its chargers.
+
+Opti-VGI's interface, made async: a Home Assistant implementation reads entity states on the event
+loop and calls services to write limits. One Translation serves one site (an Opti-VGI group).
+"""
+
+from abc import ABC, abstractmethod
+from datetime import datetime
+
+from .scm.ev import EV, ChargingProfile, ChargingRateUnit
+
+
+class Translation(ABC):
+    """Reads EVs and the site's power budget; sends the schedules back."""
+
+    @abstractmethod
+    async def get_evs(self, group_name: str) -> tuple[list[EV], float | None]:
+        """The group's EVs, plugged in (`active`) and reserved, and its voltage (V) if known."""
+
+    @abstractmethod
+    async def get_peak_power_demand(
+        self, group_name: str, now: datetime, voltage: float | None = None
+    ) -> list[float]:
+        """The group's budget for EVs (kW) for each step of the horizon, starting at `now`."""
+
+    @abstractmethod
+    async def send_power_to_evs(
+        self, powers: dict[EV, ChargingProfile], unit: ChargingRateUnit | None = None
+    ) -> None:
+        """Command each EV's charger with its profile (`unit` None: each EV's own unit)."""
+
+    async def get_prices(self, group_name: str, now: datetime) -> list[float] | None:  # noqa: ARG002
+        """Price per kWh for each step from `now`, or None: then earlier charging is preferred."""
+        return None
