@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from .algorithm import Algorithm, Schedule, ScheduleStatus
 from .constants import TOLERANCE
 from .go_algorithm import go_schedule
-from .linear_program import semi_continuous_steps, solve_stages
+from .linear_program import semi_continuous_steps, solve_stages, step_costs
 from .problem import FloatArray, ScheduleProblem
 
 #: Sites with at most this many steps x EVs with a minimum power also get the exact
@@ -69,20 +69,28 @@ def round_to_minimums(
 
 
 def _is_better(problem: ScheduleProblem, candidate: FloatArray, incumbent: FloatArray) -> bool:
-    """Whether `candidate` beats `incumbent` on fairness, or ties and delivers more energy.
+    """Whether `candidate` beats `incumbent` in the stages' order: fairness, energy, cost.
 
     Differences within the LP's own stage slack (relative) are ties, not improvements.
     """
     fairness = problem.min_fraction(candidate) - problem.min_fraction(incumbent)
     if abs(fairness) > TOLERANCE:
         return fairness > 0
-    incumbent_kwh = problem.useful_kwh(incumbent)
-    return problem.useful_kwh(candidate) > incumbent_kwh * (1 + 1e-8) + TOLERANCE
+    energy = problem.useful_kwh(candidate) - problem.useful_kwh(incumbent)
+    if abs(energy) > problem.useful_kwh(incumbent) * 1e-8 + TOLERANCE:
+        return energy > 0
+    costs = step_costs(problem) * problem.step_hours
+    cost = float((costs * candidate).sum()) - float((costs * incumbent).sum())
+    return cost < -TOLERANCE
+
+
+#: Below this a solver value is round-off, not power (kW); far below every tolerance.
+_ROUND_OFF_KW = 1e-9
 
 
 def _clean(problem: ScheduleProblem, power: FloatArray) -> FloatArray:
-    """Zero the solver's round-off below the tolerance and clip to the EVs' maximums."""
-    power = np.where(power > TOLERANCE, power, 0.0)
+    """Zero the solver's round-off (negative or below 1e-9 kW); clip to the EVs' maximums."""
+    power = np.where(power > _ROUND_OFF_KW, power, 0.0)
     return np.asarray(np.minimum(power, problem.max_kw[:, None]), dtype=np.float64)
 
 
@@ -126,8 +134,7 @@ class PulpNumericalAlgorithm(Algorithm):
                 build_s += repaired.build_s
                 solve_s += repaired.solve_s
                 candidate = _clean(problem, repaired.power)
-                # Ties go to the LP: over the same fairness and energy, it is cheaper or earlier.
-                if not problem.violations(candidate) and not _is_better(problem, best, candidate):
+                if not problem.violations(candidate) and _is_better(problem, candidate, best):
                     best, status, message = candidate, ScheduleStatus.ROUNDED, how
         except Exception as err:  # noqa: BLE001 - any solver failure must still give a schedule
             return Schedule(
