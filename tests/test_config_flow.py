@@ -1,34 +1,941 @@
-"""The site config flow, every path."""
+"""The site config flow, its options and reconfigure flows, and the charger subentry flow.
 
-from homeassistant.config_entries import SOURCE_USER
+Every path of `config_flow.py`, run through Home Assistant's flow managers against real entity
+states and a real device registry. Only the integration's own `async_setup_entry` is replaced, so
+these tests do not depend on what setting up a site does.
+"""
+
+from collections.abc import Generator, Mapping
+import json
+from pathlib import Path
+from typing import Any
+from unittest.mock import AsyncMock, patch
+
+from homeassistant.config_entries import (
+    SOURCE_USER,
+    ConfigEntry,
+    ConfigFlowResult,
+    ConfigSubentryData,
+    SubentryFlowResult,
+)
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+import probatio
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.optivgi.const import CONF_SITE_LIMIT_KW, DOMAIN
+from custom_components.optivgi.config_flow import ChargerSubentryFlowHandler, OptiVgiConfigFlow
+from custom_components.optivgi.const import (
+    CONF_ALGORITHM,
+    CONF_BATTERY_KWH,
+    CONF_CONTROL,
+    CONF_CONTROL_ENTITY,
+    CONF_DEFAULT_DEPARTURE,
+    CONF_DEFAULT_ENERGY_KWH,
+    CONF_GRID_POWER_ENTITY,
+    CONF_HORIZON_H,
+    CONF_MAX_CURRENT_A,
+    CONF_MIN_CURRENT_A,
+    CONF_OCPP_DEVICE,
+    CONF_PHASES,
+    CONF_PLUG_ENTITY,
+    CONF_PLUG_STATES,
+    CONF_POWER_ENTITY,
+    CONF_REPLAN_MIN,
+    CONF_RESOLUTION_MIN,
+    CONF_SAFETY_MARGIN_KW,
+    CONF_SESSION_ENERGY_ENTITY,
+    CONF_SITE_LIMIT_ENTITY,
+    CONF_SITE_LIMIT_KW,
+    CONF_SOC_ENTITY,
+    CONF_TARGET_SOC,
+    CONF_TRANSACTION_ENTITY,
+    CONF_VOLTAGE,
+    DEFAULT_PLUG_STATES,
+    DOMAIN,
+    SUBENTRY_TYPE_CHARGER,
+    AlgorithmChoice,
+    Control,
+)
+
+TRANSLATIONS: dict[str, Any] = json.loads(
+    (
+        Path(__file__).resolve().parent.parent
+        / "custom_components"
+        / "optivgi"
+        / "translations"
+        / "en.json"
+    ).read_text(encoding="utf-8")
+)
+CONFIG = TRANSLATIONS["config"]
+OPTIONS = TRANSLATIONS["options"]
+SUBENTRY = TRANSLATIONS["config_subentries"][SUBENTRY_TYPE_CHARGER]
+
+#: The site settings form as a user fills it in, and the options it is stored as.
+SETTINGS_INPUT: dict[str, Any] = {
+    CONF_SITE_LIMIT_KW: 11.0,
+    CONF_ALGORITHM: "go",
+    CONF_RESOLUTION_MIN: "15",
+    CONF_HORIZON_H: 12,
+    CONF_REPLAN_MIN: 15,
+    CONF_SAFETY_MARGIN_KW: 1.0,
+}
+SETTINGS_STORED: dict[str, Any] = {
+    CONF_SITE_LIMIT_KW: 11.0,
+    CONF_ALGORITHM: AlgorithmChoice.GO.value,
+    CONF_RESOLUTION_MIN: 15,
+    CONF_HORIZON_H: 12,
+    CONF_REPLAN_MIN: 15,
+    CONF_SAFETY_MARGIN_KW: 1.0,
+}
+DEFAULT_SETTINGS_SUGGESTED: dict[str, Any] = {
+    CONF_SITE_LIMIT_KW: 22.0,
+    CONF_ALGORITHM: "pulp",
+    CONF_RESOLUTION_MIN: "5",
+    CONF_HORIZON_H: 24,
+    CONF_REPLAN_MIN: 5,
+    CONF_SAFETY_MARGIN_KW: 0.5,
+}
+#: The details form as a user fills it in (nothing optional), and how it is stored.
+DETAILS_INPUT: dict[str, Any] = {
+    CONF_BATTERY_KWH: 77.0,
+    CONF_TARGET_SOC: 90.0,
+    CONF_DEFAULT_ENERGY_KWH: 15.0,
+    CONF_DEFAULT_DEPARTURE: "7:05",
+    CONF_MIN_CURRENT_A: 6.0,
+    CONF_MAX_CURRENT_A: 32.0,
+    CONF_PHASES: "1",
+    CONF_VOLTAGE: 230.0,
+}
+DETAILS_STORED: dict[str, Any] = {
+    **DETAILS_INPUT,
+    CONF_DEFAULT_DEPARTURE: "07:05:00",
+    CONF_PHASES: 1,
+}
+#: A charger as stored in a subentry, for tests that start with one.
+GARAGE: dict[str, Any] = {
+    CONF_CONTROL: Control.NUMBER.value,
+    CONF_CONTROL_ENTITY: "number.wallbox_current",
+    CONF_PLUG_ENTITY: "binary_sensor.wallbox_plug",
+    **DETAILS_STORED,
+}
 
 
-async def test_user_creates_site(hass: HomeAssistant) -> None:
+@pytest.fixture(autouse=True)
+def mock_setup_entry() -> Generator[AsyncMock]:
+    """Replace setting up a site, so a created or reloaded entry is only counted."""
+    with patch("custom_components.optivgi.async_setup_entry", AsyncMock(return_value=True)) as mock:
+        yield mock
+
+
+@pytest.fixture(autouse=True)
+def entities(hass: HomeAssistant) -> None:
+    """Create the entity states the flows validate against."""
+    power = {"unit_of_measurement": "kW", "device_class": "power"}
+    for entity_id, state, attributes in (
+        ("sensor.site_limit", "20", power),
+        ("sensor.site_limit_w", "20000", {**power, "unit_of_measurement": "W"}),
+        ("sensor.no_unit", "5", {}),
+        ("number.site_limit", "20", {}),
+        ("input_number.site_limit", "20", {"unit_of_measurement": "kW"}),
+        ("number.site_limit_amps", "32", {"unit_of_measurement": "A"}),
+        ("sensor.grid_power", "3000", {**power, "unit_of_measurement": "W"}),
+        ("sensor.grid_energy", "1234", {"unit_of_measurement": "kWh", "device_class": "energy"}),
+        ("number.wallbox_current", "16", {"unit_of_measurement": "A"}),
+        ("number.wallbox_power", "11000", {"unit_of_measurement": "W"}),
+        ("number.wallbox_voltage", "230", {"unit_of_measurement": "V"}),
+        ("number.wallbox_no_unit", "16", {}),
+        ("script.wallbox_limit", "off", {}),
+        ("binary_sensor.wallbox_plug", "on", {}),
+        ("sensor.wallbox_status", "Charging", {}),
+        ("sensor.wallbox_power", "7.2", power),
+        ("sensor.wallbox_session_energy", "4.2", {"unit_of_measurement": "kWh"}),
+        ("sensor.wallbox_session_energy_mwh", "0.004", {"unit_of_measurement": "MWh"}),
+        ("sensor.car_soc", "55", {"unit_of_measurement": "%", "device_class": "battery"}),
+        ("sensor.wallbox_transaction_id", "1234", {}),
+    ):
+        hass.states.async_set(entity_id, state, attributes)
+
+
+@pytest.fixture
+def ocpp_device(hass: HomeAssistant) -> str:
+    """Register a charger device of the OCPP integration and return its device ID."""
+    ocpp_entry = MockConfigEntry(domain="ocpp", title="OCPP")
+    ocpp_entry.add_to_hass(hass)
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=ocpp_entry.entry_id, identifiers={("ocpp", "cp1")}, name="CP1"
+    )
+    return device.id
+
+
+@pytest.fixture
+def site(hass: HomeAssistant) -> MockConfigEntry:
+    """Add a site with one charger, Garage, as the flows store them."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        unique_id="home",
+        data={CONF_NAME: "Home"},
+        options=SETTINGS_STORED,
+        subentries_data=[
+            ConfigSubentryData(
+                subentry_type=SUBENTRY_TYPE_CHARGER, title="Garage", data=GARAGE, unique_id=None
+            )
+        ],
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+def _subentry_id(entry: MockConfigEntry, title: str) -> str:
+    return next(sub.subentry_id for sub in entry.subentries.values() if sub.title == title)
+
+
+def assert_form(
+    result: ConfigFlowResult | SubentryFlowResult,
+    step_id: str,
+    translations: Mapping[str, Any],
+    errors: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Check a shown form and return its suggested values.
+
+    The form is the step expected, its errors are the ones expected and each has a text in
+    `translations` (the flow's section of en.json), and its schema serializes the way the
+    frontend receives it.
+    """
+    assert result["type"] is FlowResultType.FORM, result
+    assert result["step_id"] == step_id
+    assert result["errors"] == (errors or {})
+    for error in result["errors"] or {}:
+        assert result["errors"][error] in translations["error"]
+    schema = result["data_schema"]
+    assert schema is not None
+    assert probatio.to_field_list(schema, custom_serializer=cv.custom_serializer)
+    return {
+        str(key): key.description["suggested_value"]
+        for key in schema.schema
+        if key.description and "suggested_value" in key.description
+    }
+
+
+async def _site_flow_at_charger_step(hass: HomeAssistant, name: str = "Home") -> str:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
-    assert result["errors"] is None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: name, **SETTINGS_INPUT}
+    )
+    assert_form(result, "charger", CONFIG)
+    return result["flow_id"]
+
+
+async def _site(hass: HomeAssistant) -> MockConfigEntry:
+    """Add a site as an older version stored it: a name and no options."""
+    entry = MockConfigEntry(domain=DOMAIN, title="Home", unique_id="home", data={CONF_NAME: "Home"})
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def _add_charger_flow(hass: HomeAssistant, entry: MockConfigEntry) -> SubentryFlowResult:
+    return await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_TYPE_CHARGER), context={"source": SOURCE_USER}
+    )
+
+
+# The site: user step, then its first charger.
+
+
+async def test_user_creates_site_with_its_first_charger(
+    hass: HomeAssistant, mock_setup_entry: AsyncMock
+) -> None:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert assert_form(result, "user", CONFIG) == DEFAULT_SETTINGS_SUGGESTED
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_NAME: "  Home  ", CONF_SITE_LIMIT_KW: 11.0}
+        result["flow_id"],
+        {
+            CONF_NAME: "  Home  ",
+            **SETTINGS_INPUT,
+            CONF_SITE_LIMIT_ENTITY: "sensor.site_limit",
+            CONF_GRID_POWER_ENTITY: "sensor.grid_power",
+        },
+    )
+    assert assert_form(result, "charger", CONFIG) == {CONF_NAME: "", CONF_CONTROL: "number"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: " Garage ", CONF_CONTROL: Control.NUMBER}
+    )
+    assert assert_form(result, "number", CONFIG) == {}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_CONTROL_ENTITY: "number.wallbox_current"}
+    )
+    assert assert_form(result, "details", CONFIG) == {
+        CONF_PLUG_STATES: list(DEFAULT_PLUG_STATES),
+        CONF_BATTERY_KWH: 60.0,
+        CONF_TARGET_SOC: 80.0,
+        CONF_DEFAULT_ENERGY_KWH: 20.0,
+        CONF_DEFAULT_DEPARTURE: "07:30:00",
+        CONF_MIN_CURRENT_A: 6.0,
+        CONF_MAX_CURRENT_A: 16.0,
+        CONF_PHASES: "3",
+        CONF_VOLTAGE: 230.0,
+    }
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            **DETAILS_INPUT,
+            CONF_PLUG_ENTITY: "sensor.wallbox_status",
+            CONF_PLUG_STATES: ["charging", "SuspendedEV"],
+            CONF_POWER_ENTITY: "sensor.wallbox_power",
+            CONF_SESSION_ENERGY_ENTITY: "sensor.wallbox_session_energy",
+            CONF_SOC_ENTITY: "sensor.car_soc",
+        },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Home"
-    assert result["data"] == {CONF_NAME: "Home", CONF_SITE_LIMIT_KW: 11.0}
-    assert result["result"].unique_id == "home"
+    assert result["data"] == {CONF_NAME: "Home"}
+    assert result["options"] == {
+        **SETTINGS_STORED,
+        CONF_SITE_LIMIT_ENTITY: "sensor.site_limit",
+        CONF_GRID_POWER_ENTITY: "sensor.grid_power",
+    }
+    entry = result["result"]
+    assert entry.unique_id == "home"
+    assert entry.version == 1
+    [charger] = entry.subentries.values()
+    assert charger.subentry_type == SUBENTRY_TYPE_CHARGER
+    assert charger.title == "Garage"
+    assert charger.unique_id is None
+    assert charger.data == {
+        CONF_CONTROL: "number",
+        CONF_CONTROL_ENTITY: "number.wallbox_current",
+        **DETAILS_STORED,
+        CONF_PLUG_ENTITY: "sensor.wallbox_status",
+        CONF_PLUG_STATES: ["charging", "SuspendedEV"],
+        CONF_POWER_ENTITY: "sensor.wallbox_power",
+        CONF_SESSION_ENERGY_ENTITY: "sensor.wallbox_session_energy",
+        CONF_SOC_ENTITY: "sensor.car_soc",
+    }
+    await hass.async_block_till_done()
+    assert mock_setup_entry.await_count == 1
 
 
-async def test_duplicate_site_name_aborts(hass: HomeAssistant) -> None:
-    for expected in (FlowResultType.CREATE_ENTRY, FlowResultType.ABORT):
-        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_NAME: "Office car park", CONF_SITE_LIMIT_KW: 50.0}
-        )
-        assert result["type"] is expected
+async def test_duplicate_site_name_aborts(hass: HomeAssistant, site: MockConfigEntry) -> None:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "HOME", **SETTINGS_INPUT}
+    )
+    assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+    assert result["reason"] in CONFIG["abort"]
     assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+async def test_same_site_name_in_another_flow_aborts(hass: HomeAssistant) -> None:
+    await _site_flow_at_charger_step(hass, "Office car park")
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "office car park", **SETTINGS_INPUT}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_in_progress"
+    assert result["reason"] in CONFIG["abort"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "stored"),
+    [
+        ({CONF_SITE_LIMIT_ENTITY: "sensor.site_limit_w"}, {}),
+        ({CONF_SITE_LIMIT_ENTITY: "number.site_limit"}, {}),  # no unit: read as kW
+        ({CONF_SITE_LIMIT_ENTITY: "input_number.site_limit"}, {}),
+        ({CONF_REPLAN_MIN: 15, CONF_RESOLUTION_MIN: "15"}, {CONF_RESOLUTION_MIN: 15}),
+        ({CONF_SAFETY_MARGIN_KW: 0.0}, {}),
+        ({CONF_ALGORITHM: "pulp"}, {CONF_ALGORITHM: "PulpNumericalAlgorithm"}),
+    ],
+)
+async def test_site_settings_accepted(
+    hass: HomeAssistant, changes: dict[str, Any], stored: dict[str, Any]
+) -> None:
+    result = await hass.config_entries.options.async_init((await _site(hass)).entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, **changes}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {**SETTINGS_STORED, **changes, **stored}
+
+
+SETTINGS_ERRORS = [
+    pytest.param(
+        {CONF_SITE_LIMIT_ENTITY: "sensor.missing"},
+        {CONF_SITE_LIMIT_ENTITY: "entity_not_found"},
+        id="limit-entity-missing",
+    ),
+    pytest.param(
+        {CONF_SITE_LIMIT_ENTITY: "sensor.no_unit"},
+        {CONF_SITE_LIMIT_ENTITY: "unit_not_power"},
+        id="limit-sensor-without-unit",
+    ),
+    pytest.param(
+        {CONF_SITE_LIMIT_ENTITY: "number.site_limit_amps"},
+        {CONF_SITE_LIMIT_ENTITY: "unit_not_power"},
+        id="limit-number-in-amps",
+    ),
+    pytest.param(
+        {CONF_GRID_POWER_ENTITY: "sensor.missing"},
+        {CONF_GRID_POWER_ENTITY: "entity_not_found"},
+        id="grid-missing",
+    ),
+    pytest.param(
+        {CONF_GRID_POWER_ENTITY: "sensor.grid_energy"},
+        {CONF_GRID_POWER_ENTITY: "unit_not_power"},
+        id="grid-in-kwh",
+    ),
+    pytest.param(
+        {CONF_GRID_POWER_ENTITY: "sensor.no_unit"},
+        {CONF_GRID_POWER_ENTITY: "unit_not_power"},
+        id="grid-without-unit",
+    ),
+    pytest.param(
+        {CONF_RESOLUTION_MIN: "15", CONF_REPLAN_MIN: 14},
+        {CONF_REPLAN_MIN: "replan_shorter_than_resolution"},
+        id="replan-shorter-than-resolution",
+    ),
+    pytest.param(
+        {CONF_SAFETY_MARGIN_KW: 11.0},
+        {CONF_SAFETY_MARGIN_KW: "margin_not_below_limit"},
+        id="margin-equal-to-limit",
+    ),
+    pytest.param(
+        {CONF_SITE_LIMIT_KW: 1.0, CONF_SAFETY_MARGIN_KW: 1.5},
+        {CONF_SAFETY_MARGIN_KW: "margin_not_below_limit"},
+        id="margin-above-limit",
+    ),
+]
+
+
+@pytest.mark.parametrize(("changes", "errors"), SETTINGS_ERRORS)
+async def test_user_step_errors_keep_the_input(
+    hass: HomeAssistant, changes: dict[str, Any], errors: dict[str, str]
+) -> None:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    bad = {CONF_NAME: "Home", **SETTINGS_INPUT, **changes}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], bad)
+    assert assert_form(result, "user", CONFIG, errors) == bad
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Home", **SETTINGS_INPUT}
+    )
+    assert_form(result, "charger", CONFIG)
+
+
+async def test_user_step_blank_name(hass: HomeAssistant) -> None:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "   ", **SETTINGS_INPUT, CONF_REPLAN_MIN: 1}
+    )
+    assert_form(
+        result,
+        "user",
+        CONFIG,
+        {CONF_NAME: "invalid_name", CONF_REPLAN_MIN: "replan_shorter_than_resolution"},
+    )
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"].get("unique_id") is None
+
+
+async def test_first_charger_blank_name(hass: HomeAssistant) -> None:
+    flow_id = await _site_flow_at_charger_step(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_NAME: " ", CONF_CONTROL: Control.SCRIPT}
+    )
+    assert assert_form(result, "charger", CONFIG, {CONF_NAME: "invalid_name"}) == {
+        CONF_NAME: " ",
+        CONF_CONTROL: "script",
+    }
+
+
+async def test_first_charger_may_share_the_site_name(hass: HomeAssistant) -> None:
+    flow_id = await _site_flow_at_charger_step(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_NAME: "Home", CONF_CONTROL: Control.SCRIPT}
+    )
+    assert_form(result, "script", CONFIG)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_CONTROL_ENTITY: "script.wallbox_limit"}
+    )
+    result = await hass.config_entries.flow.async_configure(flow_id, DETAILS_INPUT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    [charger] = result["result"].subentries.values()
+    assert charger.title == "Home"
+    assert charger.data == {
+        CONF_CONTROL: "script",
+        CONF_CONTROL_ENTITY: "script.wallbox_limit",
+        **DETAILS_STORED,
+    }
+
+
+# Chargers added to a site.
+
+
+@pytest.mark.parametrize(
+    ("control", "control_input", "control_stored"),
+    [
+        (
+            Control.NUMBER,
+            {CONF_CONTROL_ENTITY: "number.wallbox_power"},
+            {CONF_CONTROL_ENTITY: "number.wallbox_power"},
+        ),
+        (
+            Control.SCRIPT,
+            {CONF_CONTROL_ENTITY: "script.wallbox_limit"},
+            {CONF_CONTROL_ENTITY: "script.wallbox_limit"},
+        ),
+        (Control.OCPP, {}, {}),
+        (
+            Control.OCPP,
+            {CONF_TRANSACTION_ENTITY: "sensor.wallbox_transaction_id"},
+            {CONF_TRANSACTION_ENTITY: "sensor.wallbox_transaction_id"},
+        ),
+    ],
+)
+async def test_add_charger(
+    hass: HomeAssistant,
+    *,
+    site: MockConfigEntry,
+    ocpp_device: str,
+    control: Control,
+    control_input: dict[str, Any],
+    control_stored: dict[str, Any],
+) -> None:
+    if control is Control.OCPP:
+        control_input = control_input | {CONF_OCPP_DEVICE: ocpp_device}
+        control_stored = control_stored | {CONF_OCPP_DEVICE: ocpp_device}
+    result = await _add_charger_flow(hass, site)
+    assert assert_form(result, "user", SUBENTRY) == {CONF_NAME: "", CONF_CONTROL: "number"}
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Drive", CONF_CONTROL: control}
+    )
+    assert assert_form(result, control.value, SUBENTRY) == {}
+
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], control_input)
+    assert_form(result, "details", SUBENTRY)
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**DETAILS_INPUT, CONF_PLUG_STATES: []}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Drive"
+    expected = {CONF_CONTROL: control.value, **control_stored, **DETAILS_STORED}
+    assert result["data"] == expected
+    drive = site.subentries[_subentry_id(site, "Drive")]
+    assert drive.subentry_type == SUBENTRY_TYPE_CHARGER
+    assert drive.data == expected
+    assert len(site.subentries) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [("garage ", "charger_name_taken"), ("GARAGE", "charger_name_taken"), ("", "invalid_name")],
+)
+async def test_add_charger_name_errors(
+    hass: HomeAssistant, site: MockConfigEntry, name: str, error: str
+) -> None:
+    result = await _add_charger_flow(hass, site)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: name, CONF_CONTROL: Control.OCPP}
+    )
+    assert assert_form(result, "user", SUBENTRY, {CONF_NAME: error}) == {
+        CONF_NAME: name,
+        CONF_CONTROL: "ocpp",
+    }
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Garage 2", CONF_CONTROL: Control.OCPP}
+    )
+    assert_form(result, "ocpp", SUBENTRY)
+
+
+@pytest.mark.parametrize(
+    ("control", "bad", "errors"),
+    [
+        (
+            Control.NUMBER,
+            {CONF_CONTROL_ENTITY: "number.missing"},
+            {CONF_CONTROL_ENTITY: "entity_not_found"},
+        ),
+        (
+            Control.NUMBER,
+            {CONF_CONTROL_ENTITY: "number.wallbox_voltage"},
+            {CONF_CONTROL_ENTITY: "unit_not_current_or_power"},
+        ),
+        (
+            Control.NUMBER,
+            {CONF_CONTROL_ENTITY: "number.wallbox_no_unit"},
+            {CONF_CONTROL_ENTITY: "unit_not_current_or_power"},
+        ),
+        (
+            Control.SCRIPT,
+            {CONF_CONTROL_ENTITY: "script.missing"},
+            {CONF_CONTROL_ENTITY: "entity_not_found"},
+        ),
+        (
+            Control.OCPP,
+            {CONF_OCPP_DEVICE: "no-such-device"},
+            {CONF_OCPP_DEVICE: "device_not_found"},
+        ),
+        (
+            Control.OCPP,
+            {CONF_OCPP_DEVICE: "no-such-device", CONF_TRANSACTION_ENTITY: "sensor.missing"},
+            {CONF_OCPP_DEVICE: "device_not_found", CONF_TRANSACTION_ENTITY: "entity_not_found"},
+        ),
+    ],
+)
+async def test_control_step_errors(
+    hass: HomeAssistant,
+    *,
+    site: MockConfigEntry,
+    ocpp_device: str,
+    control: Control,
+    bad: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    good = {
+        Control.NUMBER: {CONF_CONTROL_ENTITY: "number.wallbox_current"},
+        Control.SCRIPT: {CONF_CONTROL_ENTITY: "script.wallbox_limit"},
+        Control.OCPP: {CONF_OCPP_DEVICE: ocpp_device},
+    }[control]
+    result = await _add_charger_flow(hass, site)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Drive", CONF_CONTROL: control}
+    )
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], bad)
+    assert assert_form(result, control.value, SUBENTRY, errors) == bad
+
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], good)
+    assert_form(result, "details", SUBENTRY)
+
+
+@pytest.mark.parametrize(
+    ("bad", "errors"),
+    [
+        ({CONF_PLUG_ENTITY: "binary_sensor.missing"}, {CONF_PLUG_ENTITY: "entity_not_found"}),
+        ({CONF_POWER_ENTITY: "sensor.missing"}, {CONF_POWER_ENTITY: "entity_not_found"}),
+        (
+            {CONF_POWER_ENTITY: "sensor.wallbox_session_energy"},
+            {CONF_POWER_ENTITY: "unit_not_power"},
+        ),
+        (
+            {CONF_SESSION_ENERGY_ENTITY: "sensor.missing"},
+            {CONF_SESSION_ENERGY_ENTITY: "entity_not_found"},
+        ),
+        (
+            {CONF_SESSION_ENERGY_ENTITY: "sensor.wallbox_power"},
+            {CONF_SESSION_ENERGY_ENTITY: "unit_not_energy"},
+        ),
+        (
+            {CONF_SESSION_ENERGY_ENTITY: "sensor.wallbox_session_energy_mwh"},
+            {CONF_SESSION_ENERGY_ENTITY: "unit_not_energy"},
+        ),
+        ({CONF_SOC_ENTITY: "sensor.missing"}, {CONF_SOC_ENTITY: "entity_not_found"}),
+        (
+            {CONF_MIN_CURRENT_A: 16.5, CONF_MAX_CURRENT_A: 16.0},
+            {CONF_MIN_CURRENT_A: "min_above_max"},
+        ),
+    ],
+)
+async def test_details_step_errors_keep_the_input(
+    hass: HomeAssistant, site: MockConfigEntry, bad: dict[str, Any], errors: dict[str, str]
+) -> None:
+    result = await _add_charger_flow(hass, site)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Drive", CONF_CONTROL: Control.NUMBER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_CONTROL_ENTITY: "number.wallbox_current"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**DETAILS_INPUT, **bad}
+    )
+    suggested = assert_form(result, "details", SUBENTRY, errors)
+    assert suggested == {**DETAILS_STORED, CONF_PHASES: "1", **bad}
+
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], DETAILS_INPUT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_details_equal_min_and_max_current(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    result = await _add_charger_flow(hass, site)
+    for user_input in (
+        {CONF_NAME: "Drive", CONF_CONTROL: Control.NUMBER},
+        {CONF_CONTROL_ENTITY: "number.wallbox_current"},
+        {**DETAILS_INPUT, CONF_MIN_CURRENT_A: 16.0, CONF_MAX_CURRENT_A: 16.0},
+    ):
+        result = await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_MIN_CURRENT_A] == result["data"][CONF_MAX_CURRENT_A] == 16.0
+
+
+async def test_details_max_current_must_be_positive(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    result = await _add_charger_flow(hass, site)
+    for user_input in (
+        {CONF_NAME: "Drive", CONF_CONTROL: Control.NUMBER},
+        {CONF_CONTROL_ENTITY: "number.wallbox_current"},
+    ):
+        result = await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
+    with pytest.raises(probatio.Invalid):
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {**DETAILS_INPUT, CONF_MIN_CURRENT_A: 0.0, CONF_MAX_CURRENT_A: 0.0}
+        )
+
+
+# Reconfiguring a charger.
+
+
+async def test_reconfigure_charger_prefilled_and_renamed(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    garage_id = _subentry_id(site, "Garage")
+    result = await site.start_subentry_reconfigure_flow(hass, garage_id)
+    assert assert_form(result, "reconfigure", SUBENTRY) == {
+        CONF_NAME: "Garage",
+        CONF_CONTROL: "number",
+    }
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Carport", CONF_CONTROL: Control.NUMBER}
+    )
+    assert assert_form(result, "number", SUBENTRY) == {
+        CONF_CONTROL_ENTITY: "number.wallbox_current"
+    }
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_CONTROL_ENTITY: "number.wallbox_power"}
+    )
+    assert assert_form(result, "details", SUBENTRY) == {
+        CONF_PLUG_ENTITY: "binary_sensor.wallbox_plug",
+        CONF_PLUG_STATES: list(DEFAULT_PLUG_STATES),
+        **DETAILS_STORED,
+        CONF_PHASES: "1",
+    }
+
+    # The plug entity is cleared: it must go from the stored data, not linger.
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {**DETAILS_INPUT, CONF_PHASES: "3", CONF_POWER_ENTITY: "sensor.wallbox_power"},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    carport = site.subentries[garage_id]
+    assert carport.title == "Carport"
+    assert dict(carport.data) == {
+        CONF_CONTROL: "number",
+        CONF_CONTROL_ENTITY: "number.wallbox_power",
+        **DETAILS_STORED,
+        CONF_PHASES: 3,
+        CONF_POWER_ENTITY: "sensor.wallbox_power",
+    }
+    assert len(site.subentries) == 1
+
+
+async def test_reconfigure_charger_to_another_control(
+    hass: HomeAssistant, site: MockConfigEntry, ocpp_device: str
+) -> None:
+    garage_id = _subentry_id(site, "Garage")
+    result = await site.start_subentry_reconfigure_flow(hass, garage_id)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Garage", CONF_CONTROL: Control.OCPP}
+    )
+    # The number entity of the old control is no suggestion for the OCPP step.
+    assert assert_form(result, "ocpp", SUBENTRY) == {}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_OCPP_DEVICE: ocpp_device}
+    )
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], DETAILS_INPUT)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert dict(site.subentries[garage_id].data) == {
+        CONF_CONTROL: "ocpp",
+        CONF_OCPP_DEVICE: ocpp_device,
+        **DETAILS_STORED,
+    }
+
+
+async def test_reconfigure_charger_to_a_taken_name(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    result = await _add_charger_flow(hass, site)
+    for user_input in (
+        {CONF_NAME: "Drive", CONF_CONTROL: Control.SCRIPT},
+        {CONF_CONTROL_ENTITY: "script.wallbox_limit"},
+        DETAILS_INPUT,
+    ):
+        result = await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+    result = await site.start_subentry_reconfigure_flow(hass, _subentry_id(site, "Garage"))
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "drive", CONF_CONTROL: Control.NUMBER}
+    )
+    assert_form(result, "reconfigure", SUBENTRY, {CONF_NAME: "charger_name_taken"})
+
+    # Its own name, in other letters, is not taken.
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "GARAGE", CONF_CONTROL: Control.NUMBER}
+    )
+    assert_form(result, "number", SUBENTRY)
+
+
+# The site's options.
+
+
+async def test_options_prefilled_validated_and_stored(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    hass.config_entries.async_update_entry(
+        site, options={**SETTINGS_STORED, CONF_GRID_POWER_ENTITY: "sensor.grid_power"}
+    )
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    assert assert_form(result, "init", OPTIONS) == {
+        **SETTINGS_INPUT,
+        CONF_GRID_POWER_ENTITY: "sensor.grid_power",
+    }
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {**SETTINGS_INPUT, CONF_SITE_LIMIT_ENTITY: "sensor.missing", CONF_REPLAN_MIN: 5},
+    )
+    assert assert_form(
+        result,
+        "init",
+        OPTIONS,
+        {
+            CONF_SITE_LIMIT_ENTITY: "entity_not_found",
+            CONF_REPLAN_MIN: "replan_shorter_than_resolution",
+        },
+    ) == {**SETTINGS_INPUT, CONF_SITE_LIMIT_ENTITY: "sensor.missing", CONF_REPLAN_MIN: 5}
+
+    # The grid sensor is cleared: it must go from the options.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, CONF_SITE_LIMIT_ENTITY: "number.site_limit"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(site.options) == {**SETTINGS_STORED, CONF_SITE_LIMIT_ENTITY: "number.site_limit"}
+    assert site.data == {CONF_NAME: "Home"}
+
+
+@pytest.mark.parametrize(("changes", "errors"), SETTINGS_ERRORS)
+async def test_options_errors(
+    hass: HomeAssistant, site: MockConfigEntry, changes: dict[str, Any], errors: dict[str, str]
+) -> None:
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, **changes}
+    )
+    assert_form(result, "init", OPTIONS, errors)
+    assert dict(site.options) == SETTINGS_STORED
+
+
+async def test_options_of_a_site_without_options_suggest_defaults(hass: HomeAssistant) -> None:
+    entry = await _site(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert assert_form(result, "init", OPTIONS) == DEFAULT_SETTINGS_SUGGESTED
+
+
+# Reconfiguring the site.
+
+
+async def test_reconfigure_site(
+    hass: HomeAssistant, site: MockConfigEntry, mock_setup_entry: AsyncMock
+) -> None:
+    result = await site.start_reconfigure_flow(hass)
+    assert assert_form(result, "reconfigure", CONFIG) == {CONF_NAME: "Home", **SETTINGS_INPUT}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {**SETTINGS_INPUT, CONF_NAME: " Holiday home ", CONF_SITE_LIMIT_KW: 7.4},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert site.title == "Holiday home"
+    assert site.unique_id == "holiday_home"
+    assert site.data == {CONF_NAME: "Holiday home"}
+    assert dict(site.options) == {**SETTINGS_STORED, CONF_SITE_LIMIT_KW: 7.4}
+    assert len(site.subentries) == 1
+    await hass.async_block_till_done()
+    assert mock_setup_entry.await_count == 1  # reloaded
+
+
+async def test_reconfigure_site_leaves_the_reload_to_its_update_listener(
+    hass: HomeAssistant, site: MockConfigEntry, mock_setup_entry: AsyncMock
+) -> None:
+    updated: list[str] = []
+
+    async def update_listener(hass: HomeAssistant, entry: ConfigEntry) -> None:
+        updated.append(entry.title)
+
+    site.add_update_listener(update_listener)
+    result = await site.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, CONF_NAME: "Holiday home", CONF_HORIZON_H: 48}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert updated == ["Holiday home"]
+    assert mock_setup_entry.await_count == 0  # not reloaded by the flow as well
+    assert site.unique_id == "holiday_home"
+    assert site.data == {CONF_NAME: "Holiday home"}
+    assert dict(site.options) == {**SETTINGS_STORED, CONF_HORIZON_H: 48}
+
+
+async def test_reconfigure_site_keeps_its_own_name(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    result = await site.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, CONF_NAME: "HOME"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert site.unique_id == "home"
+    assert site.title == "HOME"
+
+
+async def test_reconfigure_site_errors(hass: HomeAssistant, site: MockConfigEntry) -> None:
+    MockConfigEntry(
+        domain=DOMAIN, title="Office", unique_id="office", data={CONF_NAME: "Office"}
+    ).add_to_hass(hass)
+    result = await site.start_reconfigure_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, CONF_NAME: "office"}
+    )
+    assert assert_form(result, "reconfigure", CONFIG, {CONF_NAME: "already_configured"}) == {
+        **SETTINGS_INPUT,
+        CONF_NAME: "office",
+    }
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, CONF_NAME: " ", CONF_SAFETY_MARGIN_KW: 20.0}
+    )
+    assert_form(
+        result,
+        "reconfigure",
+        CONFIG,
+        {CONF_NAME: "invalid_name", CONF_SAFETY_MARGIN_KW: "margin_not_below_limit"},
+    )
+    assert site.title == "Home"
+    assert site.unique_id == "home"
+    assert dict(site.options) == SETTINGS_STORED
+
+
+async def test_supported_subentry_types(hass: HomeAssistant, site: MockConfigEntry) -> None:
+    assert OptiVgiConfigFlow.async_get_supported_subentry_types(site) == {
+        SUBENTRY_TYPE_CHARGER: ChargerSubentryFlowHandler
+    }
+    assert OptiVgiConfigFlow.async_supports_options_flow(site)

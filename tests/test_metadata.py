@@ -12,15 +12,24 @@ from typing import Any
 
 from awesomeversion import AwesomeVersion
 import homeassistant.components
+from homeassistant.helpers.selector import SelectSelector, SelectSelectorConfig
+import probatio
 import yaml
 
-from custom_components.optivgi.config_flow import SITE_SCHEMA
+from custom_components.optivgi.config_flow import (
+    CHARGER_DETAILS_SCHEMA,
+    CHARGER_SCHEMA,
+    CONTROL_SCHEMAS,
+    SITE_SCHEMA,
+    SITE_SETTINGS_SCHEMA,
+)
+from custom_components.optivgi.const import SUBENTRY_TYPE_CHARGER
 
 REPO = Path(__file__).resolve().parent.parent
 INTEGRATION = REPO / "custom_components" / "optivgi"
 
 
-def _json(path: Path) -> Any:  # noqa: ANN401 - JSON of any shape
+def _json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -105,6 +114,38 @@ def test_icons_json_uses_known_sections() -> None:
     assert set(icons) <= {"entity", "entity_component", "services"}
 
 
+def _flow_steps() -> dict[tuple[str, ...], dict[str, probatio.Schema]]:
+    """Every form of every flow, by its place in en.json: step id to the schema it shows."""
+    charger_steps = {
+        **{control.value: schema for control, schema in CONTROL_SCHEMAS.items()},
+        "details": CHARGER_DETAILS_SCHEMA,
+    }
+    return {
+        ("config",): {
+            "user": SITE_SCHEMA,
+            "reconfigure": SITE_SCHEMA,
+            "charger": CHARGER_SCHEMA,
+            **charger_steps,
+        },
+        ("options",): {"init": SITE_SETTINGS_SCHEMA},
+        ("config_subentries", SUBENTRY_TYPE_CHARGER): {
+            "user": CHARGER_SCHEMA,
+            "reconfigure": CHARGER_SCHEMA,
+            **charger_steps,
+        },
+    }
+
+
+def _select_configs(schema: probatio.Schema) -> list[SelectSelectorConfig]:
+    """The configs of the select selectors of a schema, also inside `probatio.All`."""
+    validators = [
+        inner
+        for value in schema.schema.values()
+        for inner in (value.validators if isinstance(value, probatio.All) else [value])
+    ]
+    return [validator.config for validator in validators if isinstance(validator, SelectSelector)]
+
+
 def test_translations_cover_every_config_flow_field() -> None:
     translations = _json(INTEGRATION / "translations" / "en.json")
     assert not (INTEGRATION / "strings.json").exists()
@@ -120,11 +161,41 @@ def test_translations_cover_every_config_flow_field() -> None:
         "services",
         "device",
     }
-    step = translations["config"]["step"]["user"]
-    fields = {str(key) for key in SITE_SCHEMA.schema}
-    assert set(step["data"]) == fields
-    assert set(step["data_description"]) == fields
+    for path, schemas in _flow_steps().items():
+        flow = translations
+        for key in path:
+            flow = flow[key]
+        assert set(flow["step"]) == set(schemas), path  # no step untranslated, none stale
+        for step_id, schema in schemas.items():
+            step = flow["step"][step_id]
+            fields = {str(key) for key in schema.schema}
+            assert set(step["data"]) == fields, (path, step_id)
+            assert set(step["data_description"]) == fields, (path, step_id)
+            assert all(step["data_description"].values()), (path, step_id)
+        for translated in flow.get("error", {}).values():
+            assert translated.strip() == translated != ""
     assert "already_configured" in translations["config"]["abort"]
+    assert "already_configured" in translations["config"]["error"]  # reconfigure's name field
+    subentry = translations["config_subentries"][SUBENTRY_TYPE_CHARGER]
+    assert subentry["entry_type"]
+    assert subentry["initiate_flow"]["user"]
+
+    # Each select with a translation key has a label for every option, and hassfest's rule for
+    # option keys (lower case, digits, - and _) holds.
+    selects = [
+        config
+        for schemas in _flow_steps().values()
+        for schema in schemas.values()
+        for config in _select_configs(schema)
+        if "translation_key" in config
+    ]
+    used = {config["translation_key"] for config in selects}
+    assert {"algorithm", "control", "resolution", "phases"} == used
+    assert used <= set(translations["selector"])
+    for config in selects:
+        labels = translations["selector"][config["translation_key"]]["options"]
+        assert set(labels) == set(config["options"]), config["translation_key"]
+        assert all(re.fullmatch(r"[a-z0-9]+([-_][a-z0-9]+)*", key) for key in labels)
 
 
 def _rules(path: Path) -> dict[str, Any]:
@@ -142,3 +213,21 @@ def test_quality_scale_lists_every_rule() -> None:
         assert status in {"todo", "done", "exempt"}, name
         if status == "exempt":
             assert value["comment"], name
+
+
+def test_every_service_and_field_is_named_described_and_has_an_icon() -> None:
+    services = yaml.safe_load((INTEGRATION / "services.yaml").read_text(encoding="utf-8"))
+    translations = _json(INTEGRATION / "translations" / "en.json")["services"]
+    icons = _json(INTEGRATION / "icons.json")["services"]
+    assert set(translations) == set(services)
+    assert set(icons) == set(services)
+    for name, service in services.items():
+        text = translations[name]
+        assert text["name"], name
+        assert text["description"], name
+        fields = service.get("fields") or {}
+        assert set(text.get("fields", {})) == set(fields), name
+        for field in fields:
+            assert text["fields"][field]["name"], (name, field)
+            assert text["fields"][field]["description"], (name, field)
+        assert re.fullmatch(r"mdi:[a-z0-9]+(-[a-z0-9]+)*", icons[name]["service"]), name

@@ -1,12 +1,85 @@
-"""Constants for the OptiVGI smart charging integration."""
+"""Constants for the OptiVGI smart charging integration: keys, choices and defaults."""
 
+from enum import StrEnum
 import logging
 from typing import Final
 
 DOMAIN: Final = "optivgi"
 LOGGER: Final = logging.getLogger(__package__)
 
-CONF_SITE_LIMIT_KW: Final = "site_limit_kw"
+SUBENTRY_TYPE_CHARGER: Final = "charger"
 
-#: The default site limit offered in the config flow: a common 3 x 32 A house connection (kW).
+# Site (config entry). The name is the entry's data; everything else is its options.
+CONF_SITE_LIMIT_KW: Final = "site_limit_kw"
+CONF_SITE_LIMIT_ENTITY: Final = "site_limit_entity"
+CONF_GRID_POWER_ENTITY: Final = "grid_power_entity"
+CONF_ALGORITHM: Final = "algorithm"
+CONF_RESOLUTION_MIN: Final = "resolution_min"
+CONF_HORIZON_H: Final = "horizon_h"
+CONF_REPLAN_MIN: Final = "replan_min"
+CONF_SAFETY_MARGIN_KW: Final = "safety_margin_kw"
+
+# Charger (config subentry).
+CONF_CONTROL: Final = "control"
+CONF_CONTROL_ENTITY: Final = "control_entity"
+CONF_OCPP_DEVICE: Final = "ocpp_device"
+CONF_TRANSACTION_ENTITY: Final = "transaction_entity"
+CONF_PLUG_ENTITY: Final = "plug_entity"
+CONF_PLUG_STATES: Final = "plug_states"
+CONF_POWER_ENTITY: Final = "power_entity"
+CONF_SESSION_ENERGY_ENTITY: Final = "session_energy_entity"
+CONF_SOC_ENTITY: Final = "soc_entity"
+CONF_BATTERY_KWH: Final = "battery_kwh"
+CONF_TARGET_SOC: Final = "target_soc"
+CONF_DEFAULT_ENERGY_KWH: Final = "default_energy_kwh"
+CONF_DEFAULT_DEPARTURE: Final = "default_departure"
+CONF_MIN_CURRENT_A: Final = "min_current_a"
+CONF_MAX_CURRENT_A: Final = "max_current_a"
+CONF_PHASES: Final = "phases"
+CONF_VOLTAGE: Final = "voltage"
+
+
+class Control(StrEnum):
+    """How OptiVGI writes a charger's limit."""
+
+    NUMBER = "number"  # a number entity in A or W
+    OCPP = "ocpp"  # the OCPP integration's ocpp.set_charge_rate with a TxProfile
+    SCRIPT = "script"  # a script called with power_w, current_a and profile
+
+
+class AlgorithmChoice(StrEnum):
+    """The schedulers a site can use (Opti-VGI's class names)."""
+
+    PULP = "PulpNumericalAlgorithm"
+    GO = "GoAlgorithm"
+
+
 DEFAULT_SITE_LIMIT_KW: Final = 22.0
+DEFAULT_ALGORITHM: Final = AlgorithmChoice.PULP
+RESOLUTIONS_MIN: Final = (1, 5, 15)
+DEFAULT_RESOLUTION_MIN: Final = 5
+DEFAULT_HORIZON_H: Final = 24
+DEFAULT_REPLAN_MIN: Final = 5
+DEFAULT_SAFETY_MARGIN_KW: Final = 0.5
+
+DEFAULT_PLUG_STATES: Final = ("on", "connected", "charging", "occupied", "preparing")
+DEFAULT_ENERGY_KWH: Final = 20.0
+DEFAULT_DEPARTURE: Final = "07:30:00"
+DEFAULT_MIN_CURRENT_A: Final = 6.0
+DEFAULT_MAX_CURRENT_A: Final = 16.0
+DEFAULT_PHASES: Final = 3
+DEFAULT_VOLTAGE: Final = 230.0
+DEFAULT_BATTERY_KWH: Final = 60.0
+DEFAULT_TARGET_SOC: Final = 80.0
+
+#: A state change of a source entity triggers a re-plan at most this often (s): a chatty grid
+#: meter must not cause a solve per reading.
+STATE_CHANGE_DEBOUNCE_S: Final = 10.0
+#: A charger's limit is written at most this often (s), unless it must go down (flash wear).
+MIN_WRITE_INTERVAL_S: Final = 60.0
+#: Set-point changes smaller than this are not written (A; W chargers: x 230 V).
+WRITE_DEADBAND_A: Final = 0.5
+#: How long the last good grid-meter reading stands in for an unavailable meter (s).
+METER_GRACE_S: Final = 120.0
+
+EVENT_SCHEDULE_UPDATED: Final = f"{DOMAIN}_schedule_updated"
