@@ -1,35 +1,110 @@
-"""Loading and unloading the integration in a real Home Assistant."""
+"""Loading a site in a real Home Assistant: the worker plans and commands the chargers."""
 
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.loader import async_get_custom_components
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.optivgi.const import CONF_SITE_LIMIT_KW, DOMAIN
+from custom_components.optivgi.const import DOMAIN, EVENT_SCHEDULE_UPDATED
+from custom_components.optivgi.models import ChargerStatus
+
+from .ha_site import async_setup_helpers, async_setup_site, current, site_entry, subentry_id
+
+
+@pytest.fixture(autouse=True)
+def _start(freezer: FrozenDateTimeFactory) -> None:
+    freezer.move_to("2026-01-05 17:00:00+00:00")
 
 
 async def test_found_as_custom_integration(hass: HomeAssistant) -> None:
     custom = await async_get_custom_components(hass)
     assert DOMAIN in custom
-    assert custom[DOMAIN].version is not None
     assert str(custom[DOMAIN].version) == "0.1.0"
     assert custom[DOMAIN].config_flow is True
 
 
-async def test_setup_and_unload_entry(hass: HomeAssistant) -> None:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Home",
-        unique_id="home",
-        data={CONF_NAME: "Home", CONF_SITE_LIMIT_KW: 11.0},
-    )
-    entry.add_to_hass(hass)
-
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+async def test_setup_plans_and_unload_stops(hass: HomeAssistant) -> None:
+    await async_setup_helpers(hass)
+    entry = site_entry()
+    await async_setup_site(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
-
+    plan = entry.runtime_data.coordinator.data
+    assert plan.reason == "setup"
+    assert plan.budget_kw == pytest.approx(22.0)
+    assert {p.status for p in plan.chargers.values()} == {ChargerStatus.IDLE}
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_plug_in_is_commanded_within_one_cycle(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    await async_setup_helpers(hass)
+    entry = site_entry()
+    await async_setup_site(hass, entry)
+    events = []
+    hass.bus.async_listen(EVENT_SCHEDULE_UPDATED, events.append)
+    hass.states.async_set("binary_sensor.driveway_plug", "on")
+    await hass.async_block_till_done()
+    # One EV alone on a 22 kW limit: its maximum, 16 A on three phases.
+    assert current(hass, "driveway") == 16.0
+    plan = entry.runtime_data.coordinator.data
+    charger = plan.chargers[subentry_id(entry, "driveway")]
+    assert charger.status is ChargerStatus.CHARGING
+    assert charger.setpoint_kw == pytest.approx(11.04)
+    assert charger.requested_kwh == pytest.approx(10.0)
+    assert charger.planned_kwh == pytest.approx(10.0, abs=1e-3)
+    assert plan.reason == "state change of binary_sensor.driveway_plug"
+    assert events
+    assert events[-1].data["site"] == "Home"
+
+
+async def test_three_cars_share_a_lowered_limit(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    await async_setup_helpers(hass)
+    entry = site_entry()
+    await async_setup_site(hass, entry)
+    for name in ("driveway", "garage", "street"):
+        hass.states.async_set(f"binary_sensor.{name}_plug", "on")
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(seconds=11))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    total = sum(current(hass, n) for n in ("driveway", "garage", "street")) * 3 * 230 / 1000
+    assert total <= 22.0 + 1e-6
+    # The limit drops to 12 kW: every set-point goes down at once (no write interval for that).
+    await hass.services.async_call(
+        "input_number",
+        "set_value",
+        {"entity_id": "input_number.site_limit", "value": 12},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(seconds=11))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    amps = [current(hass, n) for n in ("driveway", "garage", "street")]
+    assert sum(amps) * 3 * 230 / 1000 <= 12.0 + 1e-6
+    assert entry.runtime_data.coordinator.data.budget_kw == pytest.approx(12.0)
+
+
+async def test_unplug_sets_zero_and_drops_the_ev(hass: HomeAssistant) -> None:
+    await async_setup_helpers(hass)
+    entry = site_entry(("driveway",))
+    await async_setup_site(hass, entry)
+    hass.states.async_set("binary_sensor.driveway_plug", "on")
+    await hass.async_block_till_done()
+    assert current(hass, "driveway") == 16.0
+    hass.states.async_set("binary_sensor.driveway_plug", "off")
+    await hass.async_block_till_done()
+    await entry.runtime_data.coordinator.async_refresh()
+    assert current(hass, "driveway") == 0.0
+    charger = entry.runtime_data.coordinator.data.chargers[subentry_id(entry, "driveway")]
+    assert charger.status is ChargerStatus.IDLE
+    assert charger.planned_kwh == 0.0

@@ -31,6 +31,8 @@ class CycleReport:
 
     now: datetime
     evs: list[EV] = field(default_factory=list)
+    #: The budget per step the algorithm was given (kW).
+    limits: list[float] = field(default_factory=list)
     result: SchedulingResult | None = None
     profiles: dict[EV, ChargingProfile] = field(default_factory=dict)
     #: Set when a step failed: "inputs", "calculate", "fallback" or "send", and the error.
@@ -54,6 +56,7 @@ async def scm_runner(
     try:
         report.evs, voltage = await translation.get_evs(group_name)
         limits = await translation.get_peak_power_demand(group_name, report.now, voltage)
+        report.limits = list(limits)
         prices = await translation.get_prices(group_name, report.now)
         algorithm = algorithm_cls(report.evs, limits, report.now, params, prices)
     except Exception as err:  # noqa: BLE001 - a cycle reports, the next one retries

@@ -1,0 +1,75 @@
+"""What the SCM worker publishes after each cycle: per-charger plans and site figures."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class ChargerStatus(StrEnum):
+    """One charger's state in the plan (the status sensor's options)."""
+
+    IDLE = "idle"  # no car plugged in
+    WAITING = "waiting"  # plugged in, charging planned for later
+    CHARGING = "charging"  # charging now
+    PAUSED_BY_LIMIT = "paused_by_limit"  # plugged in and wanting energy; no room now
+    COMPLETE = "complete"  # plugged in, request met
+    UNMET = "unmet"  # plugged in, nothing can be planned before departure
+    ERROR = "error"  # the charger cannot be read or commanded
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ScheduleChange:
+    """From `start` on, the planned power is `kw` (until the next change)."""
+
+    start: datetime
+    kw: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ChargerPlan:
+    """One charger's plan from one cycle (charger = config subentry)."""
+
+    charger_id: str
+    name: str
+    status: ChargerStatus
+    connected: bool
+    #: Power and current commanded for the current step (kW, A per phase).
+    setpoint_kw: float
+    setpoint_a: float
+    #: Energy wanted, planned until departure, and what will be missing then (kWh).
+    requested_kwh: float
+    planned_kwh: float
+    shortfall_kwh: float
+    departure: datetime | None
+    #: When the planned power changes next (None: it does not within the horizon).
+    next_change: datetime | None
+    changes: tuple[ScheduleChange, ...] = ()
+    #: The OCPP 1.6 profile of the whole plan (JSON-ready).
+    profile: dict[str, Any] = field(default_factory=dict)
+    #: Why the charger is in error, if it is.
+    error: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SitePlan:
+    """The site's plan from one cycle."""
+
+    #: Start of the plan's first step, and when the cycle ran.
+    start: datetime
+    last_run: datetime
+    #: Why the cycle ran: "timer", "state change of sensor.x", "service", "setup", ...
+    reason: str
+    algorithm: str
+    #: optimal / rounded / heuristic / fallback (`ScheduleStatus`), or "failed".
+    status: str
+    message: str | None
+    #: The EV budget now (kW) and the sum of set-points now (kW).
+    budget_kw: float
+    planned_kw: float
+    #: Share of all requested energy that the plan delivers by departure (%).
+    fairness_pct: float
+    solve_s: float
+    #: The EV budget per step (kW), for the schedule service and diagnostics.
+    budget_per_step_kw: tuple[float, ...] = ()
+    chargers: dict[str, ChargerPlan] = field(default_factory=dict)

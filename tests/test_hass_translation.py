@@ -1,0 +1,414 @@
+"""Reading the site from Home Assistant and writing set-points: meters, outages, controls."""
+
+from datetime import datetime, timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.optivgi.const import (
+    CONF_CONTROL,
+    CONF_CONTROL_ENTITY,
+    CONF_OCPP_DEVICE,
+    CONF_TRANSACTION_ENTITY,
+    DOMAIN,
+)
+from custom_components.optivgi.coordinator import OptiVgiCoordinator
+from custom_components.optivgi.models import ChargerStatus, ScheduleChange
+from custom_components.optivgi.store import ChargingRequest
+
+from .ha_site import (
+    async_setup_helpers,
+    async_setup_site,
+    charger_data,
+    current,
+    site_entry,
+    subentry_id,
+)
+
+
+@pytest.fixture(autouse=True)
+def _start(freezer: FrozenDateTimeFactory) -> None:
+    freezer.move_to("2026-01-05 17:00:00+00:00")
+
+
+def coordinator(entry: MockConfigEntry) -> OptiVgiCoordinator:
+    return entry.runtime_data.coordinator
+
+
+async def test_grid_meter_leaves_the_house_load_out_of_the_budget(hass: HomeAssistant) -> None:
+    await async_setup_helpers(hass)
+    hass.states.async_set("sensor.grid_power", "5000", {"unit_of_measurement": "W"})
+    entry = site_entry(grid=True, safety_margin_kw=1.0)
+    await async_setup_site(hass, entry)
+    # 22 kW limit - 5 kW house - 1 kW margin.
+    assert coordinator(entry).data.budget_kw == pytest.approx(16.0)
+
+
+async def test_unavailable_meter_uses_last_value_then_the_fixed_limit_less_margin(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    await async_setup_helpers(hass)
+    await hass.services.async_call(
+        "input_number",
+        "set_value",
+        {"entity_id": "input_number.site_limit", "value": 30},
+        blocking=True,
+    )
+    hass.states.async_set("sensor.grid_power", "4", {"unit_of_measurement": "kW"})
+    entry = site_entry(grid=True, safety_margin_kw=1.0)
+    await async_setup_site(hass, entry)
+    assert coordinator(entry).data.budget_kw == pytest.approx(25.0)
+    hass.states.async_set("sensor.grid_power", "unavailable")
+    await coordinator(entry).async_refresh()
+    assert coordinator(entry).data.budget_kw == pytest.approx(25.0)  # grace period
+    freezer.tick(timedelta(minutes=3))
+    await coordinator(entry).async_refresh()
+    assert coordinator(entry).data.budget_kw == pytest.approx(21.0)  # fixed 22 kW - 1 kW
+    hass.states.async_set("sensor.grid_power", "2", {"unit_of_measurement": "kW"})
+    await coordinator(entry).async_refresh()
+    assert coordinator(entry).data.budget_kw == pytest.approx(27.0)  # recovered by itself
+
+
+async def test_unavailable_charger_counts_as_drawing_its_last_command(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    await async_setup_helpers(hass)
+    entry = site_entry(("driveway", "garage"))
+    await async_setup_site(hass, entry)
+    hass.states.async_set("binary_sensor.driveway_plug", "on")
+    await hass.async_block_till_done()
+    assert current(hass, "driveway") == 16.0
+    hass.states.async_set("binary_sensor.driveway_plug", "unavailable")
+    hass.states.async_set("binary_sensor.garage_plug", "on")
+    await hass.async_block_till_done()
+    await coordinator(entry).async_refresh()
+    plan = coordinator(entry).data
+    assert plan.chargers[subentry_id(entry, "driveway")].status is ChargerStatus.ERROR
+    # 22 kW minus the 11.04 kW the driveway was last told to draw.
+    assert plan.budget_kw == pytest.approx(22.0 - 11.04)
+    assert current(hass, "garage") * 3 * 230 / 1000 <= plan.budget_kw + 1e-6
+    assert current(hass, "driveway") == 16.0  # not written while unreadable
+
+
+async def test_reservation_holds_capacity_for_its_arrival(hass: HomeAssistant) -> None:
+    await async_setup_helpers(hass)
+    entry = site_entry(("driveway", "garage"))
+    await async_setup_site(hass, entry)
+    await hass.services.async_call(
+        "input_number",
+        "set_value",
+        {"entity_id": "input_number.site_limit", "value": 11.04},
+        blocking=True,
+    )
+    store = entry.runtime_data.store
+    now = dt_util.utcnow()
+    store.set_request(subentry_id(entry, "driveway"), ChargingRequest(energy_kwh=60.0))
+    hass.states.async_set("binary_sensor.driveway_plug", "on")
+    await hass.async_block_till_done()
+    await coordinator(entry).async_refresh()  # the limit change started the debounce cooldown
+    alone = coordinator(entry).data.chargers[subentry_id(entry, "driveway")]
+    store.add_reservation(
+        subentry_id(entry, "garage"), now + timedelta(hours=1), now + timedelta(hours=4), 15.0
+    )
+    await coordinator(entry).async_refresh()
+    shared = coordinator(entry).data.chargers[subentry_id(entry, "driveway")]
+
+    # The driveway car still gets all it asked for by morning, but from the reserved arrival
+    # on it leaves room for the garage car: 15 kWh within three hours.
+    def kw_at(changes: tuple[ScheduleChange, ...], moment: datetime) -> float:
+        return [change.kw for change in changes if change.start <= moment][-1]
+
+    after_arrival = now + timedelta(hours=1, minutes=5)
+    assert kw_at(alone.changes, after_arrival) == pytest.approx(11.04, abs=1e-3)
+    assert kw_at(shared.changes, after_arrival) < 11.04 - 1
+    assert shared.planned_kwh == pytest.approx(60.0, abs=1e-3)
+
+
+async def test_departure_across_a_daylight_saving_change(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    await hass.config.async_set_time_zone("Europe/Amsterdam")
+    freezer.move_to("2026-03-28 19:00:00+00:00")  # 20:00 CET; clocks go forward at 02:00
+    await async_setup_helpers(hass, ("driveway",))
+    entry = site_entry(("driveway",))
+    await async_setup_site(hass, entry)
+    entry.runtime_data.store.set_request(
+        subentry_id(entry, "driveway"), ChargingRequest(energy_kwh=120.0)
+    )
+    hass.states.async_set("binary_sensor.driveway_plug", "on")
+    await hass.async_block_till_done()
+    charger = coordinator(entry).data.chargers[subentry_id(entry, "driveway")]
+    # 07:00 CEST is 05:00 UTC: 10 real hours, not 11 wall-clock ones.
+    assert charger.departure == datetime.fromisoformat("2026-03-29T07:00:00+02:00")
+    assert charger.planned_kwh == pytest.approx(11.04 * 10, abs=1e-3)
+    assert charger.shortfall_kwh == pytest.approx(120 - 110.4, abs=1e-3)
+
+
+async def test_control_in_watts_is_clamped_to_range_and_step(hass: HomeAssistant) -> None:
+    await async_setup_helpers(hass, ("driveway",))
+    hass.states.async_set(
+        "input_number.wallbox_power",
+        "0",
+        {"unit_of_measurement": "W", "min": 0, "max": 7400, "step": 100},
+    )
+    calls: list[ServiceCall] = []
+
+    async def record(call: ServiceCall) -> None:
+        calls.append(call)
+
+    hass.services.async_register("input_number", "set_value", record)
+    entry = site_entry(("driveway",))
+    entry = MockConfigEntry(
+        domain=entry.domain,
+        title=entry.title,
+        unique_id=entry.unique_id,
+        data=dict(entry.data),
+        options={**entry.options, "site_limit_kw": 5.0, "site_limit_entity": None},
+        subentries_data=[
+            {
+                "data": charger_data(
+                    "driveway", **{CONF_CONTROL_ENTITY: "input_number.wallbox_power"}
+                ),
+                "subentry_type": "charger",
+                "title": "Driveway",
+                "unique_id": "driveway",
+            }
+        ],
+    )
+    hass.states.async_set("binary_sensor.driveway_plug", "on")
+    await async_setup_site(hass, entry)
+    # 5 kW budget, 11.04 kW charger: 5000 W, a multiple of the 100 W step, within 0..7400.
+    assert [call.data["value"] for call in calls] == [5000.0]
+
+
+async def test_ocpp_charger_gets_a_tx_profile_on_connector_one(hass: HomeAssistant) -> None:
+    await async_setup_helpers(hass, ("driveway",))
+    ocpp_entry = MockConfigEntry(domain="ocpp")
+    ocpp_entry.add_to_hass(hass)
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=ocpp_entry.entry_id, identifiers={("ocpp", "CP-1")}
+    )
+    hass.states.async_set("sensor.cp_1_transaction_id", "4711")
+    calls: list[ServiceCall] = []
+
+    async def record(call: ServiceCall) -> None:
+        calls.append(call)
+
+    hass.services.async_register("ocpp", "set_charge_rate", record)
+    entry = MockConfigEntry(
+        domain="optivgi",
+        title="Home",
+        unique_id="home",
+        data={"name": "Home"},
+        options={"site_limit_kw": 11.0, "resolution_min": 5, "horizon_h": 2},
+        subentries_data=[
+            {
+                "data": charger_data(
+                    "driveway",
+                    **{
+                        CONF_CONTROL: "ocpp",
+                        CONF_CONTROL_ENTITY: None,
+                        CONF_OCPP_DEVICE: device.id,
+                        CONF_TRANSACTION_ENTITY: "sensor.cp_1_transaction_id",
+                    },
+                ),
+                "subentry_type": "charger",
+                "title": "Driveway",
+                "unique_id": "driveway",
+            }
+        ],
+    )
+    hass.states.async_set("binary_sensor.driveway_plug", "on")
+    await async_setup_site(hass, entry)
+    assert len(calls) == 1
+    data = calls[0].data
+    assert data["devid"] == "CP-1"
+    assert data["conn_id"] == 1
+    profile = data["custom_profile"]
+    assert profile["transactionId"] == 4711
+    assert profile["chargingProfilePurpose"] == "TxProfile"
+    periods = profile["chargingSchedule"]["chargingSchedulePeriod"]
+    # 11 kW less the default 0.5 kW margin, on 3 x 230 V: 15.2 A (rounded down).
+    assert periods[0] == {"startPeriod": 0, "limit": 15.2, "numberPhases": 3}
+    assert all(isinstance(p["startPeriod"], int) for p in periods)
+
+
+async def test_script_control_gets_power_current_and_profile(hass: HomeAssistant) -> None:
+    await async_setup_helpers(hass, ("driveway",))
+    hass.states.async_set("script.wallbox", "off")
+    calls: list[ServiceCall] = []
+
+    async def record(call: ServiceCall) -> None:
+        calls.append(call)
+
+    hass.services.async_register("script", "turn_on", record)
+    entry = MockConfigEntry(
+        domain="optivgi",
+        title="Home",
+        unique_id="home",
+        data={"name": "Home"},
+        options={
+            "site_limit_kw": 7.36,
+            "safety_margin_kw": 0,
+            "resolution_min": 15,
+            "horizon_h": 4,
+        },
+        subentries_data=[
+            {
+                "data": charger_data(
+                    "driveway", **{CONF_CONTROL: "script", CONF_CONTROL_ENTITY: "script.wallbox"}
+                ),
+                "subentry_type": "charger",
+                "title": "Driveway",
+                "unique_id": "driveway",
+            }
+        ],
+    )
+    hass.states.async_set("binary_sensor.driveway_plug", "on")
+    await async_setup_site(hass, entry)
+    variables = calls[0].data["variables"]
+    assert variables["power_w"] == 7360
+    assert variables["current_a"] == pytest.approx(10.7)
+    assert variables["profile"]["chargingSchedule"]["chargingRateUnit"] == "W"
+
+
+async def test_a_missing_entity_raises_a_repair_issue_until_it_returns(
+    hass: HomeAssistant,
+) -> None:
+    await async_setup_helpers(hass, ("driveway",))
+    entry = site_entry(("driveway",), grid=True)
+    hass.states.async_set("sensor.grid_power", "1000", {"unit_of_measurement": "W"})
+    await async_setup_site(hass, entry)
+    registry = ir.async_get(hass)
+    issue_id = f"missing_entity_{entry.entry_id}_sensor.grid_power"
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
+    hass.states.async_remove("sensor.grid_power")
+    await coordinator(entry).async_refresh()
+    issue = registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "missing_entity"
+    assert issue.translation_placeholders == {"entity_id": "sensor.grid_power", "site": "Home"}
+    hass.states.async_set("sensor.grid_power", "1000", {"unit_of_measurement": "W"})
+    await coordinator(entry).async_refresh()
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_reservation_becomes_the_request_when_its_car_arrives(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    await async_setup_helpers(hass, ("garage",))
+    entry = site_entry(("garage",))
+    await async_setup_site(hass, entry)
+    store = entry.runtime_data.store
+    now = dt_util.utcnow()
+    garage = subentry_id(entry, "garage")
+    store.add_reservation(garage, now + timedelta(minutes=30), now + timedelta(hours=3), 7.5)
+    store.add_reservation("removed-charger", now, now + timedelta(hours=3), 5.0)
+    freezer.tick(timedelta(minutes=31))
+    hass.states.async_set("binary_sensor.garage_plug", "on")
+    await hass.async_block_till_done()
+    await coordinator(entry).async_refresh()
+    assert store.requests[garage] == ChargingRequest(
+        energy_kwh=7.5, departure=now + timedelta(hours=3)
+    )
+    assert [r.charger_id for r in store.reservations.values()] == ["removed-charger"]
+    plan = coordinator(entry).data.chargers[garage]
+    assert plan.requested_kwh == pytest.approx(7.5)
+    assert plan.departure == now + timedelta(hours=3)
+
+
+async def test_bad_readings_are_ignored_and_bad_controls_reported(hass: HomeAssistant) -> None:
+    await async_setup_helpers(hass, ("driveway",))
+    # A limit entity in a unit that is no power, and a meter that is not a number: ignored.
+    hass.states.async_set("sensor.grid_power", "n/a", {"unit_of_measurement": "W"})
+    hass.states.async_set("input_number.site_limit", "9", {"unit_of_measurement": "A"})
+    hass.states.async_set("input_number.driveway_current", "0", {"unit_of_measurement": "%"})
+    entry = site_entry(("driveway",), grid=True)
+    hass.states.async_set("binary_sensor.driveway_plug", "on")
+    await async_setup_site(hass, entry)
+    plan = coordinator(entry).data
+    assert plan.budget_kw == pytest.approx(22.0)  # the fixed limit, the meter ignored
+    charger = plan.chargers[subentry_id(entry, "driveway")]
+    assert charger.status is ChargerStatus.ERROR
+    assert "not A, W or kW" in (charger.error or "")
+
+
+async def test_attribute_changes_do_not_replan_and_options_reload(hass: HomeAssistant) -> None:
+    await async_setup_helpers(hass, ("driveway",))
+    entry = site_entry(("driveway",))
+    await async_setup_site(hass, entry)
+    first = coordinator(entry).data.last_run
+    hass.states.async_set("binary_sensor.driveway_plug", "off", {"friendly_name": "Plug"})
+    await hass.async_block_till_done()
+    assert coordinator(entry).data.last_run == first
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "site_limit_entity": None, "site_limit_kw": 7.0}
+    )
+    await hass.async_block_till_done()
+    assert coordinator(entry).data.budget_kw == pytest.approx(7.0)
+
+
+async def test_missing_ocpp_device_is_a_charger_error(hass: HomeAssistant) -> None:
+    await async_setup_helpers(hass, ("driveway",))
+
+    async def accept(call: ServiceCall) -> None:
+        """The OCPP integration's action, present but never reached."""
+
+    hass.services.async_register("ocpp", "set_charge_rate", accept)
+    entry = MockConfigEntry(
+        domain="optivgi",
+        title="Home",
+        unique_id="home",
+        data={"name": "Home"},
+        options={"site_limit_kw": 11.0},
+        subentries_data=[
+            {
+                "data": charger_data(
+                    "driveway", **{CONF_CONTROL: "ocpp", CONF_OCPP_DEVICE: "no-such-device"}
+                ),
+                "subentry_type": "charger",
+                "title": "Driveway",
+                "unique_id": "driveway",
+            }
+        ],
+    )
+    hass.states.async_set("binary_sensor.driveway_plug", "on")
+    await async_setup_site(hass, entry)
+    charger = coordinator(entry).data.chargers[subentry_id(entry, "driveway")]
+    assert charger.status is ChargerStatus.ERROR
+    assert "not found" in (charger.error or "")
+
+
+async def test_increases_wait_a_minute_and_decreases_do_not(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    await async_setup_helpers(hass, ("driveway",))
+    entry = site_entry(("driveway",))
+
+    async def set_limit(kw: float) -> None:
+        await hass.services.async_call(
+            "input_number",
+            "set_value",
+            {"entity_id": "input_number.site_limit", "value": kw},
+            blocking=True,
+        )
+        if entry.state is ConfigEntryState.LOADED:
+            await coordinator(entry).async_refresh()
+
+    await set_limit(6.9)
+    hass.states.async_set("binary_sensor.driveway_plug", "on")
+    await async_setup_site(hass, entry)
+    assert current(hass, "driveway") == 10.0  # 6.9 kW on 3 x 230 V
+    freezer.tick(timedelta(seconds=30))
+    await set_limit(8.97)
+    assert current(hass, "driveway") == 10.0  # up to 13 A: held back, flash wear
+    freezer.tick(timedelta(seconds=31))
+    await coordinator(entry).async_refresh()
+    assert current(hass, "driveway") == 13.0  # a minute after the last write
+    await set_limit(6.9)
+    assert current(hass, "driveway") == 10.0  # down: at once
