@@ -1,0 +1,86 @@
+"""The base entity: every OptiVGI entity belongs to its site's device or to one charger's device.
+
+The site is a service device of the config entry; each charger is a device of its config subentry,
+linked to the site's device. OptiVGI never attaches entities to another integration's device.
+"""
+
+from typing import override
+
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN
+from .coordinator import OptiVgiCoordinator
+
+MANUFACTURER = "OptiVGI"
+SITE_MODEL = "Charging site"
+CHARGER_MODEL = "Scheduled charger"
+
+
+def site_device_info(entry: ConfigEntry) -> DeviceInfo:
+    """The site's device: a service, named like the site."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, entry.entry_id)},
+        name=entry.title,
+        entry_type=DeviceEntryType.SERVICE,
+        manufacturer=MANUFACTURER,
+        model=SITE_MODEL,
+    )
+
+
+@callback
+def async_register_site_device(hass: HomeAssistant, entry: ConfigEntry) -> str:
+    """Register the site's device (again is harmless) and return its id.
+
+    Charger devices link to it by id (`via_device_id`), so it must exist before any charger
+    entity is created.
+    """
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **site_device_info(entry)
+    )
+    return device.id
+
+
+class OptiVgiEntity(CoordinatorEntity[OptiVgiCoordinator]):
+    """An entity of a site (`subentry` None) or of one of its chargers (a charger subentry)."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: OptiVgiCoordinator,
+        description: EntityDescription,
+        subentry: ConfigSubentry | None = None,
+    ) -> None:
+        """Describe the entity and place it on the site's or the charger's device."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        entry = coordinator.config_entry
+        #: The charger's id (its subentry id), or None for a site entity.
+        self.charger_id = subentry.subentry_id if subentry is not None else None
+        if subentry is None:
+            self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+            self._attr_device_info = site_device_info(entry)
+            return
+        self._attr_unique_id = f"{entry.entry_id}_{subentry.subentry_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, f"{entry.entry_id}_{subentry.subentry_id}")},
+            name=subentry.title,
+            manufacturer=MANUFACTURER,
+            model=CHARGER_MODEL,
+            via_device_id=dr.async_get_device_id_by_identifier(
+                coordinator.hass, (DOMAIN, entry.entry_id), config_entry_id=entry.entry_id
+            ),
+        )
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Unavailable when the last cycle failed, or when it did not plan this charger."""
+        return super().available and (
+            self.charger_id is None or self.charger_id in self.coordinator.data.chargers
+        )

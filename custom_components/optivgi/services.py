@@ -1,0 +1,276 @@
+"""Services: re-plan, charging requests, reservations, and the full schedule as a response.
+
+Every service names its site by config entry or its charger by device. Bad input raises a
+translated `ServiceValidationError` before anything is stored; a change re-plans the site.
+Datetimes given without a time zone are Home Assistant's local time; all are kept in UTC.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.selector import ConfigEntrySelector, DeviceSelector
+from homeassistant.util import dt as dt_util
+import probatio
+
+from .charger_config import ChargerConfig
+from .const import DOMAIN, SUBENTRY_TYPE_CHARGER
+from .coordinator import OptiVgiConfigEntry
+from .models import ChargerPlan, SitePlan
+from .store import ChargingRequest
+
+ATTR_ENERGY_KWH = "energy_kwh"
+ATTR_TARGET_SOC = "target_soc"
+ATTR_ARRIVAL = "arrival"
+ATTR_DEPARTURE = "departure"
+ATTR_RESERVATION_ID = "reservation_id"
+
+SERVICE_RECALCULATE = "recalculate"
+SERVICE_SET_CHARGING_REQUEST = "set_charging_request"
+SERVICE_ADD_RESERVATION = "add_reservation"
+SERVICE_CANCEL_RESERVATION = "cancel_reservation"
+SERVICE_GET_SCHEDULE = "get_schedule"
+
+#: A datetime in UTC; one without a time zone is read as Home Assistant's local time.
+_UTC_DATETIME = probatio.All(cv.datetime, dt_util.as_utc)
+
+ENTRY_SCHEMA = probatio.Schema(
+    {probatio.Required(ATTR_CONFIG_ENTRY_ID): ConfigEntrySelector({"integration": DOMAIN})}
+)
+CANCEL_RESERVATION_SCHEMA = ENTRY_SCHEMA.extend({probatio.Required(ATTR_RESERVATION_ID): cv.string})
+CHARGER_SCHEMA = probatio.Schema(
+    {probatio.Required(ATTR_DEVICE_ID): DeviceSelector({"integration": DOMAIN})}
+)
+# "Not both energy and SoC, and at least one field" is checked in the handler, so that it
+# fails with a translated message rather than a schema error.
+SET_CHARGING_REQUEST_SCHEMA = CHARGER_SCHEMA.extend(
+    {
+        probatio.Optional(ATTR_ENERGY_KWH): probatio.All(
+            probatio.Coerce(float), probatio.Range(min=0)
+        ),
+        probatio.Optional(ATTR_TARGET_SOC): probatio.All(
+            probatio.Coerce(float), probatio.Range(min=0, max=100)
+        ),
+        probatio.Optional(ATTR_DEPARTURE): _UTC_DATETIME,
+    }
+)
+ADD_RESERVATION_SCHEMA = CHARGER_SCHEMA.extend(
+    {
+        probatio.Required(ATTR_ARRIVAL): _UTC_DATETIME,
+        probatio.Required(ATTR_DEPARTURE): _UTC_DATETIME,
+        probatio.Required(ATTR_ENERGY_KWH): probatio.All(
+            probatio.Coerce(float), probatio.Range(min=0, min_included=False)
+        ),
+    }
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Charger:
+    """A charger named by a service call, with the loaded site it belongs to."""
+
+    entry: OptiVgiConfigEntry
+    config: ChargerConfig
+
+
+def _invalid(*, key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders or None,
+    )
+
+
+def _loaded_entry(hass: HomeAssistant, entry_id: str) -> OptiVgiConfigEntry:
+    """The loaded OptiVGI site with this config entry id."""
+    entry: OptiVgiConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise _invalid(key="entry_not_found", entry_id=entry_id)
+    if entry.state is not ConfigEntryState.LOADED:
+        raise _invalid(key="entry_not_loaded", site=entry.title)
+    return entry
+
+
+def _charger_id(device: dr.AnyDeviceEntry) -> str | None:
+    """The charger (subentry) id in a device's identifiers, if it is an OptiVGI charger."""
+    prefix = f"{device.config_entry_id}_"
+    for domain, identifier in device.identifiers:
+        if domain == DOMAIN and identifier.startswith(prefix):
+            return identifier.removeprefix(prefix)
+    return None
+
+
+def _charger(hass: HomeAssistant, device_id: str) -> _Charger:
+    """The charger (config subentry) behind an OptiVGI charger device, on a loaded site."""
+    device = dr.async_get(hass).async_get(device_id)
+    if device is not None and (charger_id := _charger_id(device)) is not None:
+        entry = _loaded_entry(hass, device.config_entry_id)
+        subentry = entry.subentries.get(charger_id)
+        if subentry is not None and subentry.subentry_type == SUBENTRY_TYPE_CHARGER:
+            return _Charger(entry=entry, config=ChargerConfig.from_subentry(subentry))
+    raise _invalid(key="charger_not_found", device_id=device_id)
+
+
+def _future_departure(departure: datetime) -> datetime:
+    """The departure, if it has not passed yet."""
+    if departure <= dt_util.utcnow():
+        raise _invalid(key="departure_in_past", departure=dt_util.as_local(departure).isoformat())
+    return departure
+
+
+def _charging_request(charger: ChargerConfig, data: Mapping[str, Any]) -> ChargingRequest:
+    """The request a `set_charging_request` call describes, checked against the charger."""
+    energy_kwh: float | None = data.get(ATTR_ENERGY_KWH)
+    target_soc: float | None = data.get(ATTR_TARGET_SOC)
+    departure: datetime | None = data.get(ATTR_DEPARTURE)
+    if energy_kwh is not None and target_soc is not None:
+        raise _invalid(key="energy_and_target_soc")
+    if energy_kwh is None and target_soc is None and departure is None:
+        raise _invalid(key="empty_request")
+    if target_soc is not None and charger.soc_entity is None:
+        raise _invalid(key="no_soc_entity", charger=charger.name)
+    return ChargingRequest(
+        energy_kwh=energy_kwh,
+        target_soc=target_soc,
+        departure=None if departure is None else _future_departure(departure),
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _charger_schedule(plan: ChargerPlan) -> dict[str, Any]:
+    return {
+        "charger_id": plan.charger_id,
+        "status": plan.status.value,
+        "connected": plan.connected,
+        "setpoint_kw": plan.setpoint_kw,
+        "setpoint_a": plan.setpoint_a,
+        "requested_kwh": plan.requested_kwh,
+        "planned_kwh": plan.planned_kwh,
+        "shortfall_kwh": plan.shortfall_kwh,
+        "departure": _iso(plan.departure),
+        "next_change": _iso(plan.next_change),
+        "error": plan.error,
+        "periods": [
+            {"start": change.start.isoformat(), "kw": change.kw} for change in plan.changes
+        ],
+        "profile": plan.profile,
+    }
+
+
+def site_schedule(entry: OptiVgiConfigEntry) -> dict[str, Any]:
+    """The site's current plan as JSON: site figures, and per charger (by name) its plan."""
+    coordinator = entry.runtime_data.coordinator
+    plan: SitePlan = coordinator.data
+    chargers: dict[str, Any] = {}
+    for charger in plan.chargers.values():
+        key = (
+            charger.name
+            if charger.name not in chargers
+            else f"{charger.name} ({charger.charger_id})"
+        )
+        chargers[key] = _charger_schedule(charger)
+    return {
+        "site": entry.title,
+        "start": plan.start.isoformat(),
+        "last_run": plan.last_run.isoformat(),
+        "reason": plan.reason,
+        "algorithm": plan.algorithm,
+        "status": plan.status,
+        "message": plan.message,
+        "resolution_min": coordinator.params.resolution // timedelta(minutes=1),
+        "budget_kw": plan.budget_kw,
+        "planned_kw": plan.planned_kw,
+        "fairness_pct": plan.fairness_pct,
+        "budget_per_step_kw": list(plan.budget_per_step_kw),
+        "chargers": chargers,
+    }
+
+
+async def _replan(entry: OptiVgiConfigEntry, service: str) -> None:
+    await entry.runtime_data.coordinator.async_request_replan(f"service {service}")
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register OptiVGI's services (once, for all sites)."""
+
+    async def recalculate(call: ServiceCall) -> None:
+        await _replan(_loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID]), call.service)
+
+    async def set_charging_request(call: ServiceCall) -> None:
+        charger = _charger(hass, call.data[ATTR_DEVICE_ID])
+        request = _charging_request(charger.config, call.data)
+        charger.entry.runtime_data.store.set_request(charger.config.charger_id, request)
+        await _replan(charger.entry, call.service)
+
+    async def add_reservation(call: ServiceCall) -> ServiceResponse:
+        charger = _charger(hass, call.data[ATTR_DEVICE_ID])
+        arrival: datetime = call.data[ATTR_ARRIVAL]
+        departure = _future_departure(call.data[ATTR_DEPARTURE])
+        if arrival >= departure:
+            raise _invalid(
+                key="arrival_not_before_departure",
+                arrival=dt_util.as_local(arrival).isoformat(),
+                departure=dt_util.as_local(departure).isoformat(),
+            )
+        reservation = charger.entry.runtime_data.store.add_reservation(
+            charger.config.charger_id, arrival, departure, call.data[ATTR_ENERGY_KWH]
+        )
+        await _replan(charger.entry, call.service)
+        return {ATTR_RESERVATION_ID: reservation.reservation_id}
+
+    async def cancel_reservation(call: ServiceCall) -> None:
+        entry = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+        reservation_id: str = call.data[ATTR_RESERVATION_ID]
+        if entry.runtime_data.store.cancel_reservation(reservation_id) is None:
+            raise _invalid(
+                key="reservation_not_found", reservation_id=reservation_id, site=entry.title
+            )
+        await _replan(entry, call.service)
+
+    async def get_schedule(call: ServiceCall) -> ServiceResponse:
+        return site_schedule(_loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID]))
+
+    register = hass.services.async_register
+    register(DOMAIN, SERVICE_RECALCULATE, recalculate, schema=ENTRY_SCHEMA)
+    register(
+        DOMAIN,
+        SERVICE_SET_CHARGING_REQUEST,
+        set_charging_request,
+        schema=SET_CHARGING_REQUEST_SCHEMA,
+    )
+    register(
+        DOMAIN,
+        SERVICE_ADD_RESERVATION,
+        add_reservation,
+        schema=ADD_RESERVATION_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    register(
+        DOMAIN,
+        SERVICE_CANCEL_RESERVATION,
+        cancel_reservation,
+        schema=CANCEL_RESERVATION_SCHEMA,
+    )
+    register(
+        DOMAIN,
+        SERVICE_GET_SCHEDULE,
+        get_schedule,
+        schema=ENTRY_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
