@@ -412,3 +412,23 @@ async def test_increases_wait_a_minute_and_decreases_do_not(
     assert current(hass, "driveway") == 13.0  # a minute after the last write
     await set_limit(6.9)
     assert current(hass, "driveway") == 10.0  # down: at once
+
+
+async def test_an_input_going_away_is_logged_once_and_once_when_back(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    await async_setup_helpers(hass, ("driveway",))
+    entry = site_entry(("driveway",))
+    await async_setup_site(hass, entry)
+    hass.states.async_set("binary_sensor.driveway_plug", "unavailable")
+    for _ in range(3):
+        await coordinator(entry).async_refresh()
+    hass.states.async_set("binary_sensor.driveway_plug", "off")
+    for _ in range(2):
+        await coordinator(entry).async_refresh()
+    gone = [r for r in caplog.records if "binary_sensor.driveway_plug is unavailable" in r.message]
+    back = [
+        r for r in caplog.records if "binary_sensor.driveway_plug is available again" in r.message
+    ]
+    assert [r.levelname for r in gone] == ["WARNING"]
+    assert [r.levelname for r in back] == ["INFO"]

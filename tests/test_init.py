@@ -5,6 +5,7 @@ from datetime import timedelta
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.loader import async_get_custom_components
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
@@ -108,3 +109,23 @@ async def test_unplug_sets_zero_and_drops_the_ev(hass: HomeAssistant) -> None:
     charger = entry.runtime_data.coordinator.data.chargers[subentry_id(entry, "driveway")]
     assert charger.status is ChargerStatus.IDLE
     assert charger.planned_kwh == 0.0
+
+
+async def test_removing_a_charger_removes_its_device_and_entities(hass: HomeAssistant) -> None:
+    await async_setup_helpers(hass)
+    entry = site_entry()
+    await async_setup_site(hass, entry)
+    devices = dr.async_get(hass)
+    garage = subentry_id(entry, "garage")
+    identifier = (DOMAIN, f"{entry.entry_id}_{garage}")
+    assert devices.async_get_device_by_identifier(identifier, entry.entry_id) is not None
+    assert hass.config_entries.async_remove_subentry(entry, garage)
+    await hass.async_block_till_done()
+    assert devices.async_get_device_by_identifier(identifier, entry.entry_id) is None
+    assert garage not in entry.runtime_data.coordinator.data.chargers
+    registry = er.async_get(hass)
+    assert not [
+        e
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if garage in e.unique_id
+    ]
