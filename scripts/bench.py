@@ -69,6 +69,7 @@ def evs_of(scenario: Scenario) -> list[EV]:
     return [
         EV(
             ev_id=ev.ev_id,
+            active=ev.arrival <= scenario.now,
             min_power=ev.min_kw,
             max_power=ev.max_kw,
             arrival_time=ev.arrival,

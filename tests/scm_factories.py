@@ -32,6 +32,7 @@ def ev(
     step = timedelta(minutes=minutes)
     return EV(
         ev_id=ev_id,
+        active=start == 0,
         min_power=min_kw,
         max_power=max_kw,
         arrival_time=NOW + step * start - (timedelta(minutes=1) if start == 0 else timedelta(0)),

@@ -26,12 +26,14 @@ def sites(draw: st.DrawFn, *, minimums: bool) -> tuple[list[EV], list[float], in
         min_kw = draw(st.sampled_from([0.0, 1.4, 4.1])) if minimums else 0.0
         start = draw(st.integers(-4, steps + 2))
         stay = draw(st.integers(0, steps + 4))
+        arrival = NOW + timedelta(minutes=15 * start - draw(st.integers(0, 14)))
         evs.append(
             EV(
                 ev_id=f"ev{index}",
+                active=arrival <= NOW,
                 min_power=min(min_kw, max_kw),
                 max_power=max_kw,
-                arrival_time=NOW + timedelta(minutes=15 * start - draw(st.integers(0, 14))),
+                arrival_time=arrival,
                 departure_time=NOW + timedelta(minutes=15 * (start + stay)),
                 energy=draw(st.sampled_from([0.0, draw(st.floats(0.1, 60))])),
                 priority=draw(st.integers(0, 1)),

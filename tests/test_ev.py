@@ -74,7 +74,9 @@ def test_equality_and_hash_follow_the_id() -> None:
 
 def test_window_uses_whole_steps_inside_arrival_and_departure() -> None:
     ev = make_ev(
-        arrival_time=NOW + timedelta(minutes=7), departure_time=NOW + timedelta(minutes=33)
+        active=False,
+        arrival_time=NOW + timedelta(minutes=7),
+        departure_time=NOW + timedelta(minutes=33),
     )
     # Arrival 17:07 -> first whole step 17:10 (index 2); departure 17:33 -> last step ends 17:30.
     assert ev.arrival_index(NOW, PARAMS) == 2
@@ -84,6 +86,9 @@ def test_window_uses_whole_steps_inside_arrival_and_departure() -> None:
     assert plugged.departure_index(NOW, PARAMS) == PARAMS.steps  # clamped to the horizon
     gone = make_ev(departure_time=NOW - timedelta(minutes=1))
     assert gone.departure_index(NOW, PARAMS) == 0
+    # Plugged in two minutes into the current step: it may use that step.
+    just_plugged = make_ev(arrival_time=NOW + timedelta(minutes=2))
+    assert just_plugged.arrival_index(NOW, PARAMS) == 0
 
 
 def test_profile_is_ocpp_shaped_with_merged_periods() -> None:

@@ -31,6 +31,7 @@ def make_ev(
     """An EV whose window is steps `[start, end)` of the 15-minute grid starting at `NOW`."""
     return EV(
         ev_id=ev_id,
+        active=start <= 0,
         min_power=min_kw,
         max_power=max_kw,
         arrival_time=NOW + STEP * start,
@@ -63,12 +64,14 @@ def sites(draw: st.DrawFn) -> tuple[list[EV], list[float], list[float] | None]:
         max_kw = draw(st.floats(1.4, 22))
         min_kw = draw(st.sampled_from([0.0, draw(st.floats(1.4, 4.1))]))
         start = draw(st.integers(-8, steps + 4))
+        arrival = NOW + STEP * start - timedelta(minutes=draw(st.integers(0, 14)))
         evs.append(
             EV(
                 ev_id=f"ev{index}",
+                active=arrival <= NOW,
                 min_power=min(min_kw, max_kw),
                 max_power=max_kw,
-                arrival_time=NOW + STEP * start - timedelta(minutes=draw(st.integers(0, 14))),
+                arrival_time=arrival,
                 departure_time=NOW + STEP * (start + draw(st.integers(0, steps + 8))),
                 energy=draw(st.sampled_from([0.0, draw(st.floats(0.01, 60))])),
                 priority=draw(st.integers(0, 2)),

@@ -135,7 +135,13 @@ class EV:
         return hash(self.ev_id)
 
     def arrival_index(self, now: datetime, params: SchedulingParameters) -> int:
-        """First step the EV may charge in: the first step that starts at or after arrival."""
+        """First step the EV may charge in: the first step that starts at or after arrival.
+
+        A plugged-in (`active`) EV is there now: it may use the current step, which started
+        before it was plugged in.
+        """
+        if self.active:
+            return 0
         steps = -((now - self.arrival_time) // params.resolution)  # ceil division
         return max(0, min(steps, params.steps))
 
