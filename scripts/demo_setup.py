@@ -1,0 +1,229 @@
+"""Onboard the development Home Assistant and configure the demo site, through HA's HTTP APIs.
+
+Run by `scripts/develop` next to Home Assistant. It waits for HA to answer, creates the local
+development user on first start (HA's onboarding API), then adds the optivgi demo site with its
+three chargers through the config-flow APIs, exactly as the UI would. Nothing is written to
+`.storage` by hand; a second start finds the user and the site and changes nothing.
+`--check` instead logs in and verifies the demo is running (the site, three chargers, and at least
+one charger with a non-zero set-point), exiting 1 if not.
+"""
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+from urllib import error, parse, request
+
+BASE = "http://127.0.0.1:8123"
+CLIENT_ID = f"{BASE}/"
+USER = {"name": "Developer", "username": "dev", "password": "optivgi-dev"}
+
+SITE = {
+    "name": "Home",
+    "site_limit_kw": 22,
+    "site_limit_entity": "input_number.demo_site_limit",
+    "grid_power_entity": "sensor.demo_grid_power",
+    "algorithm": "pulp",
+    "resolution_min": "5",
+    "horizon_h": 24,
+    "replan_min": 5,
+    "safety_margin_kw": 0.5,
+}
+COMMON = {
+    "min_current_a": 6,
+    "max_current_a": 16,
+    "phases": "3",
+    "voltage": 230,
+    "default_departure": "07:30:00",
+    "battery_kwh": 60,
+    "target_soc": 80,
+}
+CHARGERS = [
+    (
+        "Driveway",
+        {
+            **COMMON,
+            "plug_entity": "binary_sensor.demo_driveway_plug",
+            "power_entity": "sensor.demo_driveway_power",
+            "soc_entity": "sensor.demo_driveway_state_of_charge",
+            "default_energy_kwh": 20,
+        },
+    ),
+    (
+        "Garage",
+        {
+            **COMMON,
+            "plug_entity": "binary_sensor.demo_garage_plug",
+            "power_entity": "sensor.demo_garage_power",
+            "session_energy_entity": "sensor.demo_garage_session_energy",
+            "default_energy_kwh": 20,
+        },
+    ),
+    (
+        "Street",
+        {
+            **COMMON,
+            "plug_entity": "binary_sensor.demo_street_plug",
+            "power_entity": "sensor.demo_street_power",
+            "default_energy_kwh": 15,
+        },
+    ),
+]
+
+
+def call(
+    path: str,
+    body: dict[str, Any] | None = None,
+    token: str | None = None,
+    *,
+    form: bool = False,
+) -> Any:  # noqa: ANN401 - JSON of any shape
+    """POST (with a body) or GET a path of the local HA; the JSON answer."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    data = None
+    if body is not None:
+        if form:
+            data = parse.urlencode(body).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        else:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+    req = request.Request(f"{BASE}{path}", data=data, headers=headers)  # noqa: S310 - loopback
+    with request.urlopen(req, timeout=30) as answer:  # noqa: S310 - loopback only
+        return json.loads(answer.read() or b"null")
+
+
+def wait_until_up(timeout_s: float) -> None:
+    """Wait for HA's HTTP server (it answers /manifest.json once the frontend is loaded)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            call("/manifest.json")
+        except error.URLError, ConnectionError, TimeoutError:
+            time.sleep(2)
+        else:
+            return
+    sys.exit(f"Home Assistant did not answer on {BASE} within {timeout_s:.0f} s")
+
+
+def token_from_code(code: str) -> str:
+    """Exchange an authorization code for an access token."""
+    answer = call(
+        "/auth/token",
+        {"grant_type": "authorization_code", "code": code, "client_id": CLIENT_ID},
+        form=True,
+    )
+    return str(answer["access_token"])
+
+
+def log_in() -> str:
+    """An access token for the development user, onboarding HA first if it is new."""
+    try:
+        steps = {step["step"]: step["done"] for step in call("/api/onboarding")}
+    except error.HTTPError as err:
+        if err.code != 404:
+            raise
+        steps = {"user": True}  # onboarding is over: HA no longer serves its API
+    if not steps.get("user"):
+        code = call("/api/onboarding/users", {"client_id": CLIENT_ID, "language": "en", **USER})
+        token = token_from_code(code["auth_code"])
+        call("/api/onboarding/core_config", {}, token)
+        call("/api/onboarding/analytics", {}, token)
+        call(
+            "/api/onboarding/integration",
+            {"client_id": CLIENT_ID, "redirect_uri": f"{BASE}/?auth_callback=1"},
+            token,
+        )
+        return token
+    flow = call(
+        "/auth/login_flow",
+        {"client_id": CLIENT_ID, "handler": ["homeassistant", None], "redirect_uri": CLIENT_ID},
+    )
+    answer = call(
+        f"/auth/login_flow/{flow['flow_id']}",
+        {"client_id": CLIENT_ID, "username": USER["username"], "password": USER["password"]},
+    )
+    if answer.get("type") != "create_entry":
+        sys.exit(f"Logging in as {USER['username']} failed: {answer.get('errors')}")
+    return token_from_code(answer["result"])
+
+
+def run_flow(path: str, handler: Any, steps: dict[str, dict[str, Any]], token: str) -> Any:  # noqa: ANN401
+    """Start a (sub)entry flow and answer each form by its step id until it finishes."""
+    result = call(path, {"handler": handler}, token)
+    while result.get("type") == "form":
+        step = result["step_id"]
+        if result.get("errors"):
+            sys.exit(f"{handler}: step {step} was refused: {result['errors']}")
+        result = call(f"{path}/{result['flow_id']}", steps[step], token)
+    if result.get("type") != "create_entry":
+        sys.exit(f"{handler}: the flow ended with {result}")
+    return result
+
+
+def charger_steps(name: str, details: dict[str, Any], first_step: str) -> dict[str, Any]:
+    """The answers of a charger's flow steps: name and control, the number, the details."""
+    key = name.lower()
+    return {
+        first_step: {"name": name, "control": "number"},
+        "number": {"control_entity": f"input_number.demo_{key}_current"},
+        "details": details,
+    }
+
+
+def set_up_demo(token: str) -> None:
+    """Add the demo site and its chargers, unless it is there already."""
+    entries = call("/api/config/config_entries/entry?domain=optivgi", token=token)
+    if entries:
+        print("The demo site is configured already.")
+        return
+    (first, first_details), *others = CHARGERS
+    steps = {"user": SITE, **charger_steps(first, first_details, "charger")}
+    entry = run_flow("/api/config/config_entries/flow", "optivgi", steps, token)["result"]
+    for name, details in others:
+        run_flow(
+            "/api/config/config_entries/subentries/flow",
+            [entry["entry_id"], "charger"],
+            charger_steps(name, details, "user"),
+            token,
+        )
+    print(f"Configured the demo site {SITE['name']} with {len(CHARGERS)} chargers.")
+
+
+def check(token: str) -> bool:
+    """Whether the demo runs: one site, three chargers' sensors, a non-zero set-point."""
+    entries = call("/api/config/config_entries/entry?domain=optivgi", token=token)
+    states = {s["entity_id"]: s for s in call("/api/states", token=token)}
+    setpoints = {
+        name: states.get(f"sensor.{name.lower()}_power_set_point", {}).get("state")
+        for name, _ in CHARGERS
+    }
+    print(f"optivgi sites: {[entry['title'] for entry in entries]}")
+    print(f"set-points (kW): {setpoints}")
+    print(f"EV budget (kW): {states.get('sensor.home_ev_power_budget', {}).get('state')}")
+    numbers = [float(v) for v in setpoints.values() if v not in (None, "unknown", "unavailable")]
+    return len(entries) == 1 and len(numbers) == len(CHARGERS) and any(v > 0 for v in numbers)
+
+
+def main() -> None:
+    """Set up (default) or check the demo."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="verify the running demo")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for HA")
+    args = parser.parse_args()
+    wait_until_up(args.timeout)
+    token = log_in()
+    if args.check:
+        ok = check(token)
+        print("demo OK" if ok else "demo NOT running as expected")
+        sys.exit(0 if ok else 1)
+    set_up_demo(token)
+    print(
+        f"Open {BASE} and log in as {USER['username']} / {USER['password']}; "
+        "the OptiVGI demo dashboard is in the sidebar."
+    )
+
+
+if __name__ == "__main__":
+    main()
