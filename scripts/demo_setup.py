@@ -206,14 +206,72 @@ def check(token: str) -> bool:
     return len(entries) == 1 and len(numbers) == len(CHARGERS) and any(v > 0 for v in numbers)
 
 
+def set_state(domain: str, service: str, data: dict[str, Any], token: str) -> None:
+    """Call an action, as a dashboard would."""
+    call(f"/api/services/{domain}/{service}", data, token)
+
+
+def setpoints_a(token: str) -> dict[str, float]:
+    """The current limit (A) each demo charger is commanded to."""
+    states = {s["entity_id"]: s["state"] for s in call("/api/states", token=token)}
+    return {
+        name: float(states[f"input_number.demo_{name.lower()}_current"]) for name, _ in CHARGERS
+    }
+
+
+def wait_for(token: str, condition: Any, what: str, timeout_s: float = 30) -> dict[str, float]:  # noqa: ANN401
+    """Poll the set-points until `condition(setpoints)` holds."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        amps = setpoints_a(token)
+        if condition(amps):
+            print(f"{what}: {amps}")
+            return amps
+        if time.monotonic() > deadline:
+            sys.exit(f"{what}: not seen within {timeout_s:.0f} s, set-points {amps}")
+        time.sleep(1)
+
+
+def exercise(token: str) -> None:
+    """Plug the street car in, then lower the limit: the set-points follow within a cycle."""
+    before = setpoints_a(token)
+    print(f"before: {before}")
+    set_state("input_boolean", "turn_on", {"entity_id": "input_boolean.demo_street_plugged"}, token)
+    wait_for(token, lambda a: a["Street"] > 0, "street car plugged in")
+    set_state(
+        "input_number",
+        "set_value",
+        {"entity_id": "input_number.demo_site_limit", "value": 8},
+        token,
+    )
+    # 8 kW less the house load and the margin, on 3 x 230 V.
+    wait_for(token, lambda a: sum(a.values()) * 0.69 <= 8, "limit lowered to 8 kW")
+    set_state(
+        "input_number",
+        "set_value",
+        {"entity_id": "input_number.demo_site_limit", "value": 22},
+        token,
+    )
+    set_state(
+        "input_boolean", "turn_off", {"entity_id": "input_boolean.demo_street_plugged"}, token
+    )
+    wait_for(token, lambda a: a["Street"] == 0, "street car unplugged, limit back to 22 kW")
+
+
 def main() -> None:
     """Set up (default) or check the demo."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="verify the running demo")
+    parser.add_argument(
+        "--exercise", action="store_true", help="plug a car in and lower the limit, and watch"
+    )
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for HA")
     args = parser.parse_args()
     wait_until_up(args.timeout)
     token = log_in()
+    if args.exercise:
+        exercise(token)
+        return
     if args.check:
         ok = check(token)
         print("demo OK" if ok else "demo NOT running as expected")

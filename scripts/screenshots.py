@@ -1,0 +1,80 @@
+"""Screenshots of the running demo for the README, taken with headless Chromium (not a test).
+
+Logs in to the development Home Assistant as the demo user, then saves `docs/dashboard.png` (the
+demo dashboard), `docs/site.png` (the site with its chargers) and `docs/config-flow.png` (the
+first step of adding a site). Run it with `scripts/screenshots`, which starts the demo if needed.
+"""
+
+from pathlib import Path
+
+from demo_setup import BASE, USER
+from playwright.sync_api import Page, sync_playwright
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def log_in(page: Page) -> None:
+    """Log in through Home Assistant's own login page."""
+    page.goto(BASE)
+    page.locator('input[name="username"]').fill(USER["username"])
+    page.locator('input[name="password"]').fill(USER["password"])
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{BASE}/**", timeout=30_000)
+    page.wait_for_selector("home-assistant", timeout=30_000)
+
+
+def dashboard(page: Page) -> None:
+    """The demo dashboard, once its cards show the chargers."""
+    page.goto(f"{BASE}/optivgi-demo/site")
+    page.get_by_text("Driveway", exact=True).first.wait_for(timeout=30_000)
+    page.wait_for_timeout(4000)  # history graphs load after the cards
+    page.screenshot(path=DOCS / "dashboard.png", full_page=True)
+
+
+def site(page: Page) -> None:
+    """The integration's page: the site entry and its charger subentries."""
+    page.goto(f"{BASE}/config/integrations/integration/optivgi")
+    page.get_by_text("Home", exact=True).first.wait_for(timeout=30_000)
+    page.wait_for_timeout(2000)
+    page.screenshot(path=DOCS / "site.png")
+
+
+def config_flow(page: Page) -> None:
+    """The first step of adding a site, from Settings > Devices & services."""
+    page.goto(f"{BASE}/config/integrations/dashboard")
+    page.get_by_role("button", name="Add integration").click()
+    dialog = page.locator("dialog-add-integration")
+    dialog.get_by_text("1-Wire").first.wait_for(timeout=30_000)
+    dialog.get_by_placeholder("Search for a brand name").fill("OptiVGI")
+    dialog.get_by_text("OptiVGI smart charging").first.click()
+    page.get_by_text("Add a charging site").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=DOCS / "config-flow.png")
+
+
+def main() -> None:
+    """Take the three screenshots."""
+    DOCS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        log_in(page)
+        for shoot in (dashboard, site, config_flow):
+            shoot(page)
+            print(f"saved docs/{shoot.__name__.replace('_', '-')}.png")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
