@@ -1,5 +1,6 @@
 """A real site in the test Home Assistant: helpers for chargers, meter and the config entry."""
 
+from collections.abc import Callable
 from typing import Any
 
 from homeassistant.config_entries import ConfigSubentryData
@@ -77,9 +78,16 @@ def charger_data(name: str, **overrides: Any) -> dict[str, Any]:
 
 
 def site_entry(
-    chargers: tuple[str, ...] = CHARGERS, *, grid: bool = False, **options: Any
+    chargers: tuple[str, ...] = CHARGERS,
+    *,
+    grid: bool = False,
+    charger: Callable[[str], dict[str, Any]] | None = None,
+    **options: Any,
 ) -> MockConfigEntry:
-    """A site entry with the given chargers as subentries (5-minute steps, 12 h)."""
+    """A site entry with the given chargers as subentries (5-minute steps, 12 h).
+
+    `charger(name)` gives settings that replace `charger_data`'s for that charger.
+    """
     site_options: dict[str, Any] = {
         CONF_SITE_LIMIT_KW: 22.0,
         CONF_SITE_LIMIT_ENTITY: "input_number.site_limit",
@@ -100,7 +108,7 @@ def site_entry(
         options=site_options,
         subentries_data=[
             ConfigSubentryData(
-                data=charger_data(name),
+                data=charger_data(name, **(charger(name) if charger else {})),
                 subentry_type=SUBENTRY_TYPE_CHARGER,
                 title=name.title(),
                 unique_id=name,

@@ -13,22 +13,10 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.optivgi.const import (
-    CONF_POWER_ENTITY,
-    CONF_SESSION_ENERGY_ENTITY,
-    DOMAIN,
-    SUBENTRY_TYPE_CHARGER,
-)
+from custom_components.optivgi.const import CONF_POWER_ENTITY, CONF_SESSION_ENERGY_ENTITY
 from custom_components.optivgi.store import ChargingRequest
 
-from .ha_site import (
-    CHARGERS,
-    async_setup_helpers,
-    async_setup_site,
-    charger_data,
-    current,
-    site_entry,
-)
+from .ha_site import CHARGERS, async_setup_helpers, async_setup_site, current, site_entry
 
 START = datetime.fromisoformat("2026-01-05T17:00:00+00:00")
 KW_PER_A = 3 * 230 / 1000
@@ -41,28 +29,11 @@ LIMIT_DROP = timedelta(hours=2)
 
 
 def entry_with_meters() -> MockConfigEntry:
-    base = site_entry()
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=base.title,
-        unique_id=base.unique_id,
-        data=dict(base.data),
-        options=dict(base.options),
-        subentries_data=[
-            {
-                "data": charger_data(
-                    name,
-                    **{
-                        CONF_POWER_ENTITY: f"sensor.{name}_power",
-                        CONF_SESSION_ENERGY_ENTITY: f"sensor.{name}_energy",
-                    },
-                ),
-                "subentry_type": SUBENTRY_TYPE_CHARGER,
-                "title": name.title(),
-                "unique_id": name,
-            }
-            for name in CHARGERS
-        ],
+    return site_entry(
+        charger=lambda name: {
+            CONF_POWER_ENTITY: f"sensor.{name}_power",
+            CONF_SESSION_ENERGY_ENTITY: f"sensor.{name}_energy",
+        }
     )
 
 

@@ -21,14 +21,7 @@ from custom_components.optivgi.coordinator import OptiVgiCoordinator
 from custom_components.optivgi.models import ChargerStatus, ScheduleChange
 from custom_components.optivgi.store import ChargingRequest
 
-from .ha_site import (
-    async_setup_helpers,
-    async_setup_site,
-    charger_data,
-    current,
-    site_entry,
-    subentry_id,
-)
+from .ha_site import async_setup_helpers, async_setup_site, current, site_entry, subentry_id
 
 
 @pytest.fixture(autouse=True)
@@ -162,23 +155,11 @@ async def test_control_in_watts_is_clamped_to_range_and_step(hass: HomeAssistant
         calls.append(call)
 
     hass.services.async_register("input_number", "set_value", record)
-    entry = site_entry(("driveway",))
-    entry = MockConfigEntry(
-        domain=entry.domain,
-        title=entry.title,
-        unique_id=entry.unique_id,
-        data=dict(entry.data),
-        options={**entry.options, "site_limit_kw": 5.0, "site_limit_entity": None},
-        subentries_data=[
-            {
-                "data": charger_data(
-                    "driveway", **{CONF_CONTROL_ENTITY: "input_number.wallbox_power"}
-                ),
-                "subentry_type": "charger",
-                "title": "Driveway",
-                "unique_id": "driveway",
-            }
-        ],
+    entry = site_entry(
+        ("driveway",),
+        charger=lambda _: {CONF_CONTROL_ENTITY: "input_number.wallbox_power"},
+        site_limit_kw=5.0,
+        site_limit_entity=None,
     )
     hass.states.async_set("binary_sensor.driveway_plug", "on")
     await async_setup_site(hass, entry)
@@ -200,28 +181,17 @@ async def test_ocpp_charger_gets_a_tx_profile_on_connector_one(hass: HomeAssista
         calls.append(call)
 
     hass.services.async_register("ocpp", "set_charge_rate", record)
-    entry = MockConfigEntry(
-        domain="optivgi",
-        title="Home",
-        unique_id="home",
-        data={"name": "Home"},
-        options={"site_limit_kw": 11.0, "resolution_min": 5, "horizon_h": 2},
-        subentries_data=[
-            {
-                "data": charger_data(
-                    "driveway",
-                    **{
-                        CONF_CONTROL: "ocpp",
-                        CONF_CONTROL_ENTITY: None,
-                        CONF_OCPP_DEVICE: device.id,
-                        CONF_TRANSACTION_ENTITY: "sensor.cp_1_transaction_id",
-                    },
-                ),
-                "subentry_type": "charger",
-                "title": "Driveway",
-                "unique_id": "driveway",
-            }
-        ],
+    entry = site_entry(
+        ("driveway",),
+        charger=lambda _: {
+            CONF_CONTROL: "ocpp",
+            CONF_CONTROL_ENTITY: None,
+            CONF_OCPP_DEVICE: device.id,
+            CONF_TRANSACTION_ENTITY: "sensor.cp_1_transaction_id",
+        },
+        site_limit_kw=11.0,
+        site_limit_entity=None,
+        safety_margin_kw=0.5,
     )
     hass.states.async_set("binary_sensor.driveway_plug", "on")
     await async_setup_site(hass, entry)
@@ -233,7 +203,7 @@ async def test_ocpp_charger_gets_a_tx_profile_on_connector_one(hass: HomeAssista
     assert profile["transactionId"] == 4711
     assert profile["chargingProfilePurpose"] == "TxProfile"
     periods = profile["chargingSchedule"]["chargingSchedulePeriod"]
-    # 11 kW less the default 0.5 kW margin, on 3 x 230 V: 15.2 A (rounded down).
+    # 11 kW less the 0.5 kW margin, on 3 x 230 V: 15.2 A (rounded down).
     assert periods[0] == {"startPeriod": 0, "limit": 15.2, "numberPhases": 3}
     assert all(isinstance(p["startPeriod"], int) for p in periods)
 
@@ -247,27 +217,13 @@ async def test_script_control_gets_power_current_and_profile(hass: HomeAssistant
         calls.append(call)
 
     hass.services.async_register("script", "turn_on", record)
-    entry = MockConfigEntry(
-        domain="optivgi",
-        title="Home",
-        unique_id="home",
-        data={"name": "Home"},
-        options={
-            "site_limit_kw": 7.36,
-            "safety_margin_kw": 0,
-            "resolution_min": 15,
-            "horizon_h": 4,
-        },
-        subentries_data=[
-            {
-                "data": charger_data(
-                    "driveway", **{CONF_CONTROL: "script", CONF_CONTROL_ENTITY: "script.wallbox"}
-                ),
-                "subentry_type": "charger",
-                "title": "Driveway",
-                "unique_id": "driveway",
-            }
-        ],
+    entry = site_entry(
+        ("driveway",),
+        charger=lambda _: {CONF_CONTROL: "script", CONF_CONTROL_ENTITY: "script.wallbox"},
+        site_limit_kw=7.36,
+        site_limit_entity=None,
+        resolution_min=15,
+        horizon_h=4,
     )
     hass.states.async_set("binary_sensor.driveway_plug", "on")
     await async_setup_site(hass, entry)
@@ -360,22 +316,11 @@ async def test_missing_ocpp_device_is_a_charger_error(hass: HomeAssistant) -> No
         """The OCPP integration's action, present but never reached."""
 
     hass.services.async_register("ocpp", "set_charge_rate", accept)
-    entry = MockConfigEntry(
-        domain="optivgi",
-        title="Home",
-        unique_id="home",
-        data={"name": "Home"},
-        options={"site_limit_kw": 11.0},
-        subentries_data=[
-            {
-                "data": charger_data(
-                    "driveway", **{CONF_CONTROL: "ocpp", CONF_OCPP_DEVICE: "no-such-device"}
-                ),
-                "subentry_type": "charger",
-                "title": "Driveway",
-                "unique_id": "driveway",
-            }
-        ],
+    entry = site_entry(
+        ("driveway",),
+        charger=lambda _: {CONF_CONTROL: "ocpp", CONF_OCPP_DEVICE: "no-such-device"},
+        site_limit_kw=11.0,
+        site_limit_entity=None,
     )
     hass.states.async_set("binary_sensor.driveway_plug", "on")
     await async_setup_site(hass, entry)
