@@ -237,7 +237,8 @@ def exercise(token: str) -> None:
     before = setpoints_a(token)
     print(f"before: {before}")
     set_state("input_boolean", "turn_on", {"entity_id": "input_boolean.demo_street_plugged"}, token)
-    wait_for(token, lambda a: a["Street"] > 0, "street car plugged in")
+    # A new plan for it within a cycle: charging now, or later if the others come first.
+    wait_for(token, lambda a: a["street plan kWh"] > 0, "street car plugged in")
     set_state(
         "input_number",
         "set_value",
@@ -245,7 +246,11 @@ def exercise(token: str) -> None:
         token,
     )
     # 8 kW less the house load and the margin, on 3 x 230 V.
-    wait_for(token, lambda a: sum(a.values()) * 0.69 <= 8, "limit lowered to 8 kW")
+    wait_for(
+        token,
+        lambda a: sum(a[name] for name, _ in CHARGERS) * 0.69 <= 8,
+        "limit lowered to 8 kW",
+    )
     set_state(
         "input_number",
         "set_value",
@@ -255,7 +260,11 @@ def exercise(token: str) -> None:
     set_state(
         "input_boolean", "turn_off", {"entity_id": "input_boolean.demo_street_plugged"}, token
     )
-    wait_for(token, lambda a: a["Street"] == 0, "street car unplugged, limit back to 22 kW")
+    wait_for(
+        token,
+        lambda a: a["Street"] == 0 and a["street plan kWh"] == 0,
+        "street car unplugged, limit back to 22 kW",
+    )
 
 
 def main() -> None:
