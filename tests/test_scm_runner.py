@@ -6,17 +6,12 @@ from typing import override
 
 import pytest
 
-from custom_components.optivgi.scm.algorithm import (
-    Algorithm,
-    Schedule,
-    ScheduleStatus,
-    SchedulingResult,
-)
+from custom_components.optivgi.scm.algorithm import Algorithm, Schedule, ScheduleStatus
 from custom_components.optivgi.scm.ev import EV, ChargingProfile, ChargingRateUnit
 from custom_components.optivgi.scm.go_algorithm import GoAlgorithm
 from custom_components.optivgi.scm.problem import ScheduleProblem
 from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
-from custom_components.optivgi.scm_runner import scm_runner
+from custom_components.optivgi.scm_runner import Solved, scm_runner
 from custom_components.optivgi.translation import Translation
 
 from .scm_factories import NOW, ev, params_for
@@ -61,7 +56,7 @@ class RecordingExecutor:
     def __init__(self) -> None:
         self.jobs = 0
 
-    async def __call__(self, job: Callable[[], SchedulingResult]) -> SchedulingResult:
+    async def __call__(self, job: Callable[[], Solved]) -> Solved:
         self.jobs += 1
         return job()
 
@@ -106,6 +101,7 @@ async def test_cycle_sends_profiles_from_a_solve_in_the_executor() -> None:
     assert report.result is not None
     assert report.result.status is ScheduleStatus.OPTIMAL
     assert report.result.energy_planned_kwh == pytest.approx({"a": 10.0, "b": 10.0})
+    assert 0 < report.result.total_s < 60
     assert translation.sent is not None
     assert set(translation.sent) == set(translation.evs)
     first = translation.sent[translation.evs[0]]["chargingSchedule"]["chargingSchedulePeriod"]

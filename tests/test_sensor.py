@@ -259,8 +259,10 @@ async def test_solve_time_is_a_disabled_diagnostic(
     entity_registry.async_update_entity(SITE_SENSOR_IDS["solve_time"], disabled_by=None)
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
+    # The clock is frozen here (stable snapshots), so the measured time may read 0; that it is
+    # measured is tested in test_scm_runner.
     seconds = float(state_of(hass, SITE_SENSOR_IDS["solve_time"]))
-    assert 0 < seconds < 60
+    assert 0 <= seconds < 60
     state = hass.states.get(SITE_SENSOR_IDS["solve_time"])
     assert state is not None
     assert state.attributes["unit_of_measurement"] == "s"

@@ -1,14 +1,15 @@
 """One Smart Charging Management cycle: inputs from a Translation, a schedule, profiles out.
 
-The solve is CPU work: the caller passes `run_in_executor` (in Home Assistant,
-`hass.async_add_executor_job`) so it never runs on the event loop. Every failure is contained and
-reported: a failed algorithm falls back to `GoAlgorithm`, and if that fails too, every charger is
-sent 0 kW, which is within any limit.
+The solve, its check and the profiles are CPU work: the caller passes `run_in_executor` (in Home
+Assistant, `hass.async_add_executor_job`) so none of it runs on the event loop. Every failure is
+contained and reported: a failed algorithm falls back to `GoAlgorithm`, and if that fails too,
+every charger is sent 0 kW, which is within any limit.
 """
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 import logging
 
 import numpy as np
@@ -22,7 +23,8 @@ from .utils import round_down_datetime
 
 _LOGGER = logging.getLogger(__name__)
 
-type Executor = Callable[[Callable[[], SchedulingResult]], Awaitable[SchedulingResult]]
+type Solved = tuple[SchedulingResult, dict[EV, ChargingProfile]]
+type Executor = Callable[[Callable[[], Solved]], Awaitable[Solved]]
 
 
 @dataclass(kw_only=True)
@@ -65,23 +67,21 @@ async def scm_runner(
         return report
 
     try:
-        report.result = await run_in_executor(algorithm.calculate)
-        _check(algorithm)
+        report.result, report.profiles = await run_in_executor(partial(_solve, algorithm))
     except Exception as err:  # noqa: BLE001 - any algorithm failure falls back
         _LOGGER.warning("%s failed, using GoAlgorithm: %s", algorithm.name, err)
         report.failed_step, report.error = "calculate", repr(err)
         algorithm = GoAlgorithm(report.evs, limits, report.now, params, prices)
         try:
-            report.result = await run_in_executor(algorithm.calculate)
-            _check(algorithm)
+            report.result, report.profiles = await run_in_executor(partial(_solve, algorithm))
         except Exception as fallback_err:
             _LOGGER.exception("GoAlgorithm failed too; sending 0 kW to every charger")
             report.failed_step, report.error = "fallback", repr(fallback_err)
             for ev in report.evs:
                 ev.power = [0.0] * params.steps
             report.result = None
+            report.profiles = algorithm.get_charging_profiles()
 
-    report.profiles = algorithm.get_charging_profiles()
     try:
         await translation.send_power_to_evs(report.profiles)
     except Exception as err:  # noqa: BLE001 - a failed write is retried next cycle
@@ -90,6 +90,13 @@ async def scm_runner(
     else:
         report.sent = True
     return report
+
+
+def _solve(algorithm: Algorithm) -> Solved:
+    """The executor's job: the schedule, its check and its profiles (all CPU work)."""
+    result = algorithm.calculate()
+    _check(algorithm)
+    return result, algorithm.get_charging_profiles()
 
 
 def _check(algorithm: Algorithm) -> None:
