@@ -14,6 +14,7 @@ from custom_components.optivgi.const import (
     CONF_CONTROL,
     CONF_CONTROL_ENTITY,
     CONF_OCPP_DEVICE,
+    CONF_POWER_ENTITY,
     CONF_TRANSACTION_ENTITY,
     DOMAIN,
 )
@@ -377,3 +378,44 @@ async def test_an_input_going_away_is_logged_once_and_once_when_back(
     ]
     assert [r.levelname for r in gone] == ["WARNING"]
     assert [r.levelname for r in back] == ["INFO"]
+
+
+async def test_a_charger_that_ignores_its_limit_is_counted_and_stopped(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    await async_setup_helpers(hass, ("driveway", "garage"))
+    entry = site_entry(
+        ("driveway", "garage"),
+        charger=lambda name: {CONF_POWER_ENTITY: f"sensor.{name}_power"},
+        site_limit_entity=None,
+        site_limit_kw=5.0,
+    )
+    hass.states.async_set("sensor.driveway_power", "0", {"unit_of_measurement": "kW"})
+    hass.states.async_set("binary_sensor.driveway_plug", "on")
+    await async_setup_site(hass, entry)
+    assert current(hass, "driveway") == 7.0  # 5 kW on 3 x 230 V, whole amperes
+    driveway = subentry_id(entry, "driveway")
+    # The driveway charger ignores its limit and draws its full 11.04 kW.
+    hass.states.async_set("sensor.driveway_power", "11.04", {"unit_of_measurement": "kW"})
+    freezer.tick(timedelta(minutes=1))
+    await coordinator(entry).async_refresh()
+    assert coordinator(entry).data.chargers[driveway].status is ChargerStatus.CHARGING  # settling
+    freezer.tick(timedelta(minutes=2))
+    hass.states.async_set("binary_sensor.garage_plug", "on")
+    for _ in range(2):
+        await coordinator(entry).async_refresh()
+    plan = coordinator(entry).data
+    assert plan.chargers[driveway].status is ChargerStatus.ERROR
+    assert "not following its limit" in (plan.chargers[driveway].error or "")
+    assert plan.budget_kw == pytest.approx(0.0, abs=1e-6)  # its draw takes the whole limit
+    assert current(hass, "driveway") == 0.0  # told to stop
+    assert current(hass, "garage") == 0.0  # no room left for the other car
+    assert len([r for r in caplog.records if "not following its limit" in r.message]) == 1
+    # It stops drawing: after it has had time to settle, it is scheduled again.
+    hass.states.async_set("sensor.driveway_power", "0", {"unit_of_measurement": "kW"})
+    await coordinator(entry).async_refresh()
+    assert coordinator(entry).data.chargers[driveway].status is ChargerStatus.ERROR
+    freezer.tick(timedelta(minutes=2))
+    await coordinator(entry).async_refresh()
+    assert coordinator(entry).data.chargers[driveway].status is not ChargerStatus.ERROR
+    assert any("follows its limit again" in r.message for r in caplog.records)

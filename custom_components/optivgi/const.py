@@ -82,4 +82,9 @@ WRITE_DEADBAND_A: Final = 0.5
 #: How long the last good grid-meter reading stands in for an unavailable meter (s).
 METER_GRACE_S: Final = 120.0
 
+#: After a write, a charger has this long to settle before its draw is compared with it (s).
+FOLLOW_GRACE_S: Final = 120.0
+#: Drawing more than the command by this much (kW, or 10 % if more) is not following it.
+FOLLOW_TOLERANCE_KW: Final = 0.5
+
 EVENT_SCHEDULE_UPDATED: Final = f"{DOMAIN}_schedule_updated"

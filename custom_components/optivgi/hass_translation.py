@@ -37,6 +37,8 @@ from .const import (
     DEFAULT_SAFETY_MARGIN_KW,
     DEFAULT_SITE_LIMIT_KW,
     DOMAIN,
+    FOLLOW_GRACE_S,
+    FOLLOW_TOLERANCE_KW,
     LOGGER,
     METER_GRACE_S,
     MIN_WRITE_INTERVAL_S,
@@ -122,6 +124,8 @@ class HomeAssistantTranslation(Translation):
         self.reserved_kw = 0.0
         self._meter: tuple[float, datetime] | None = None
         self._gone: set[str] = set()
+        #: Chargers that drew more than they were told, and how much.
+        self.not_following: dict[str, str] = {}
 
     # --- what to watch -------------------------------------------------------------------
     def source_entity_ids(self) -> set[str]:
@@ -235,6 +239,26 @@ class HomeAssistantTranslation(Translation):
         value = _number(self._state(charger.transaction_entity))
         return int(value) if value is not None else None
 
+    def _ignored_command(
+        self, charger: ChargerConfig, now: datetime, verdict: str | None
+    ) -> str | None:
+        """Why the charger is not following its last command, or None if it is (or can't tell).
+
+        A charger is given `FOLLOW_GRACE_S` after a write to settle (meanwhile the last `verdict`
+        stands); then drawing more than the command plus `FOLLOW_TOLERANCE_KW` (or 10 %) means it
+        ignored it (the OCPP integration, for one, reports a rejected profile as a success).
+        """
+        actual = _kw(self._state(charger.power_entity))
+        written = self._written.get(charger.charger_id)
+        commanded = self.commanded_kw.get(charger.charger_id)
+        if actual is None or written is None or commanded is None:
+            return None
+        if now - written[1] < timedelta(seconds=FOLLOW_GRACE_S):
+            return verdict
+        if actual <= commanded + max(FOLLOW_TOLERANCE_KW, 0.1 * commanded):
+            return None
+        return f"not following its limit: draws {actual:.2f} kW, told {commanded:.2f} kW"
+
     def _take_arrived_reservations(self, now: datetime) -> None:
         """A reservation whose car has arrived becomes the session's request."""
         for reservation in list(self.store.reservations.values()):
@@ -253,6 +277,7 @@ class HomeAssistantTranslation(Translation):
         now = dt_util.utcnow()
         evs: list[EV] = []
         self.errors.clear()
+        previously, self.not_following = self.not_following, {}
         self.requested_kwh.clear()
         self.departures.clear()
         self.reserved_kw = 0.0
@@ -264,6 +289,19 @@ class HomeAssistantTranslation(Translation):
                 self.reserved_kw += self.commanded_kw.get(cid, charger.max_kw)
                 continue
             self._track_session(charger, plugged=plugged, now=now)
+            excess = self._ignored_command(charger, now, previously.get(cid))
+            if plugged and excess is not None:
+                # It draws more than it was told: count what it draws, tell it to stop.
+                if cid not in previously:
+                    LOGGER.warning(
+                        "%s: %s is %s; stopping it", self.entry.title, charger.name, excess
+                    )
+                self.errors[cid] = excess
+                drawn = _kw(self._state(charger.power_entity))
+                self.reserved_kw += charger.max_kw if drawn is None else drawn
+                self.not_following[cid] = excess
+            elif cid in previously:
+                LOGGER.info("%s: %s follows its limit again", self.entry.title, charger.name)
         self._take_arrived_reservations(now)
         for charger in self.chargers.values():
             cid = charger.charger_id
@@ -382,8 +420,8 @@ class HomeAssistantTranslation(Translation):
         now = dt_util.utcnow()
         for charger in self.chargers.values():
             cid = charger.charger_id
-            if cid in self.errors:
-                continue
+            if cid in self.errors and cid not in self.not_following:
+                continue  # unreadable: leave it at its last command (counted in the budget)
             ev, profile = plans.get(cid, (None, None))
             kw = ev.power[0] if ev is not None and ev.power else 0.0
             try:
