@@ -6,28 +6,19 @@ unavailable grid meter is replaced by its last good reading for a grace period, 
 the budget is then the fixed limit minus the safety margin. Inputs that go away are logged once,
 and once when they return; a configured entity that no longer exists raises a repair issue.
 
-Writing spares the chargers: a set-point is converted to the control's unit, clamped to its
-range and step, and written only when it changes by more than a dead-band, and no more often
-than once a minute unless it goes down (going down is never delayed).
+Writing goes through `ChargerCommands`, which spares the chargers' flash.
 """
 
 from datetime import datetime, timedelta
-import math
-from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import (
-    ATTR_UNIT_OF_MEASUREMENT,
-    STATE_UNAVAILABLE,
-    STATE_UNKNOWN,
-    UnitOfPower,
-)
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE, UnitOfPower
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
-from homeassistant.util.unit_conversion import EnergyConverter, PowerConverter
 
+from .charger_commands import ChargerCommands
 from .charger_config import ChargerConfig
 from .const import (
     CONF_GRID_POWER_ENTITY,
@@ -41,51 +32,16 @@ from .const import (
     FOLLOW_TOLERANCE_KW,
     LOGGER,
     METER_GRACE_S,
-    MIN_WRITE_INTERVAL_S,
     SUBENTRY_TYPE_CHARGER,
-    WRITE_DEADBAND_A,
     Control,
 )
+from .readings import MISSING_STATES, state_kw, state_kwh, state_number
 from .scm.constants import SchedulingParameters
-from .scm.ev import EV, ChargingProfile, ChargingRateUnit, kw_to_amps
+from .scm.ev import EV, ChargingProfile, ChargingRateUnit
 from .store import ChargingRequest, RequestStore
 from .translation import Translation
 
-_MISSING = (None, STATE_UNAVAILABLE, STATE_UNKNOWN)
 RESERVATION_PREFIX = "reservation-"
-
-
-def _number(state: State | None) -> float | None:
-    """A state's numeric value, or None when it has none."""
-    if state is None or state.state in _MISSING:
-        return None
-    try:
-        value = float(state.state)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def _kw(state: State | None, default_unit: str = UnitOfPower.KILO_WATT) -> float | None:
-    """A power state in kW (W, kW, MW ... by its unit; no unit: `default_unit`)."""
-    value = _number(state)
-    if value is None or state is None:
-        return None
-    unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) or default_unit
-    if unit not in PowerConverter.VALID_UNITS:
-        return None
-    return PowerConverter.convert(value, unit, UnitOfPower.KILO_WATT)
-
-
-def _kwh(state: State | None) -> float | None:
-    """An energy state in kWh, or None."""
-    value = _number(state)
-    if value is None or state is None:
-        return None
-    unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) or "kWh"
-    if unit not in EnergyConverter.VALID_UNITS:
-        return None
-    return EnergyConverter.convert(value, unit, "kWh")
 
 
 class HomeAssistantTranslation(Translation):
@@ -108,9 +64,7 @@ class HomeAssistantTranslation(Translation):
             for subentry_id, subentry in entry.subentries.items()
             if subentry.subentry_type == SUBENTRY_TYPE_CHARGER
         }
-        #: Per charger: what it was last told (kW), and the last write (control unit, time).
-        self.commanded_kw: dict[str, float] = {}
-        self._written: dict[str, tuple[float, datetime]] = {}
+        self.commands = ChargerCommands(hass)
         #: Per charger: plugged in now, energy delivered this session (kWh, own estimate).
         self.connected: dict[str, bool] = {}
         self._session_kwh: dict[str, float] = {}
@@ -170,7 +124,7 @@ class HomeAssistantTranslation(Translation):
         if charger.plug_entity is None:
             return True  # a charger without a plug sensor always has its car
         state = self._state(charger.plug_entity)
-        if state is None or state.state in _MISSING:
+        if state is None or state.state in MISSING_STATES:
             return None
         return state.state.lower() in charger.plug_states
 
@@ -187,8 +141,12 @@ class HomeAssistantTranslation(Translation):
         if plugged and not was:
             self._session_kwh[charger.charger_id] = 0.0
         elif plugged and self._last_read is not None:
-            actual = _kw(self._state(charger.power_entity))
-            kw = actual if actual is not None else self.commanded_kw.get(charger.charger_id, 0.0)
+            actual = state_kw(self._state(charger.power_entity))
+            kw = (
+                actual
+                if actual is not None
+                else self.commands.commanded_kw.get(charger.charger_id, 0.0)
+            )
             hours = (now - self._last_read) / timedelta(hours=1)
             self._session_kwh[charger.charger_id] = self._session_kwh.get(
                 charger.charger_id, 0.0
@@ -197,14 +155,21 @@ class HomeAssistantTranslation(Translation):
             self.store.clear_request(charger.charger_id)  # the car left: its request ends
         self.connected[charger.charger_id] = plugged
 
+    def _drawing_kw(self, charger: ChargerConfig) -> float:
+        """What a charger draws now: its power sensor, else what it was last told (kW)."""
+        actual = state_kw(self._state(charger.power_entity))
+        if actual is not None:
+            return actual
+        return self.commands.commanded_kw.get(charger.charger_id, 0.0)
+
     def _delivered_kwh(self, charger: ChargerConfig) -> float:
         """Energy delivered in this session: the charger's meter, else our own estimate."""
-        metered = _kwh(self._state(charger.session_energy_entity))
+        metered = state_kwh(self._state(charger.session_energy_entity))
         return metered if metered is not None else self._session_kwh.get(charger.charger_id, 0.0)
 
     def _energy_kwh(self, charger: ChargerConfig, request: ChargingRequest | None) -> float:
         """Energy still wanted: from the SoC, else the request (or default) minus delivered."""
-        soc = _number(self._state(charger.soc_entity))
+        soc = state_number(self._state(charger.soc_entity))
         if soc is not None and (request is None or request.energy_kwh is None):
             target = charger.target_soc
             if request is not None and request.target_soc is not None:
@@ -236,7 +201,7 @@ class HomeAssistantTranslation(Translation):
         return ChargingRateUnit.A if charger.control is Control.OCPP else ChargingRateUnit.W
 
     def _transaction_id(self, charger: ChargerConfig) -> int | None:
-        value = _number(self._state(charger.transaction_entity))
+        value = state_number(self._state(charger.transaction_entity))
         return int(value) if value is not None else None
 
     def _ignored_command(
@@ -248,9 +213,9 @@ class HomeAssistantTranslation(Translation):
         stands); then drawing more than the command plus `FOLLOW_TOLERANCE_KW` (or 10 %) means it
         ignored it (the OCPP integration, for one, reports a rejected profile as a success).
         """
-        actual = _kw(self._state(charger.power_entity))
-        written = self._written.get(charger.charger_id)
-        commanded = self.commanded_kw.get(charger.charger_id)
+        actual = state_kw(self._state(charger.power_entity))
+        written = self.commands.written.get(charger.charger_id)
+        commanded = self.commands.commanded_kw.get(charger.charger_id)
         if actual is None or written is None or commanded is None:
             return None
         if now - written[1] < timedelta(seconds=FOLLOW_GRACE_S):
@@ -286,7 +251,7 @@ class HomeAssistantTranslation(Translation):
             plugged = self._plugged_in(charger)
             if plugged is None or not self._controllable(charger):
                 self.errors[cid] = "unavailable"
-                self.reserved_kw += self.commanded_kw.get(cid, charger.max_kw)
+                self.reserved_kw += self.commands.commanded_kw.get(cid, charger.max_kw)
                 continue
             self._track_session(charger, plugged=plugged, now=now)
             excess = self._ignored_command(charger, now, previously.get(cid))
@@ -297,7 +262,7 @@ class HomeAssistantTranslation(Translation):
                         "%s: %s is %s; stopping it", self.entry.title, charger.name, excess
                     )
                 self.errors[cid] = excess
-                drawn = _kw(self._state(charger.power_entity))
+                drawn = state_kw(self._state(charger.power_entity))
                 self.reserved_kw += charger.max_kw if drawn is None else drawn
                 self.not_following[cid] = excess
             elif cid in previously:
@@ -364,7 +329,7 @@ class HomeAssistantTranslation(Translation):
         entity = options.get(CONF_SITE_LIMIT_ENTITY)
         if entity is None:
             return fixed
-        value = _kw(self._state(entity))
+        value = state_kw(self._state(entity))
         return fixed if value is None else value
 
     def _non_ev_kw(self, now: datetime) -> float | None:
@@ -375,7 +340,7 @@ class HomeAssistantTranslation(Translation):
         entity = self.entry.options.get(CONF_GRID_POWER_ENTITY)
         if entity is None:
             return 0.0
-        grid = _kw(self._state(entity), UnitOfPower.WATT)
+        grid = state_kw(self._state(entity), UnitOfPower.WATT)
         if grid is None:
             if self._meter and now - self._meter[1] <= timedelta(seconds=METER_GRACE_S):
                 grid = self._meter[0]
@@ -383,12 +348,7 @@ class HomeAssistantTranslation(Translation):
                 return None
         else:
             self._meter = (grid, now)
-        ev_draw = 0.0
-        for charger in self.chargers.values():
-            actual = _kw(self._state(charger.power_entity))
-            ev_draw += (
-                actual if actual is not None else self.commanded_kw.get(charger.charger_id, 0.0)
-            )
+        ev_draw = sum(self._drawing_kw(charger) for charger in self.chargers.values())
         return max(0.0, grid - ev_draw)
 
     async def get_peak_power_demand(
@@ -425,102 +385,7 @@ class HomeAssistantTranslation(Translation):
             ev, profile = plans.get(cid, (None, None))
             kw = ev.power[0] if ev is not None and ev.power else 0.0
             try:
-                await self._write(charger, kw, profile, now)
+                await self.commands.async_command(charger, kw, profile, now)
             except (HomeAssistantError, ValueError) as err:
                 self.errors[cid] = f"write failed: {err}"
                 LOGGER.warning("%s: writing to %s failed: %s", self.entry.title, charger.name, err)
-
-    def _due(self, cid: str, value: float, deadband: float, now: datetime) -> bool:
-        """Whether a new value should be written now.
-
-        Not when it is within the dead-band of the last write (but stopping is always written);
-        going down or starting from 0 is written at once, going up at most once a minute.
-        """
-        last = self._written.get(cid)
-        if last is None:
-            return True
-        last_value, at = last
-        if abs(value - last_value) < deadband and not (value == 0 < last_value):
-            return False
-        if value < last_value or last_value == 0:
-            return True
-        return now - at >= timedelta(seconds=MIN_WRITE_INTERVAL_S)
-
-    async def _write(
-        self, charger: ChargerConfig, kw: float, profile: ChargingProfile | None, now: datetime
-    ) -> None:
-        cid = charger.charger_id
-        amps = kw_to_amps(kw, charger.voltage, charger.phases)
-        if charger.control is Control.NUMBER:
-            value, deadband = self._number_value(charger, kw)
-            if not self._due(cid, value, deadband, now):
-                return
-            domain = (charger.control_entity or "").split(".")[0]
-            await self.hass.services.async_call(
-                domain,
-                "set_value",
-                {"entity_id": charger.control_entity, "value": value},
-                blocking=True,
-            )
-        elif charger.control is Control.OCPP:
-            if profile is None:
-                return  # no car, no transaction: nothing to send a TxProfile for
-            value = round(amps, 1)
-            if not self._due(cid, value, WRITE_DEADBAND_A, now):
-                return
-            await self.hass.services.async_call(
-                "ocpp", "set_charge_rate", self._ocpp_data(charger, profile), blocking=True
-            )
-        else:
-            value = round(kw * 1000)
-            if not self._due(cid, value, WRITE_DEADBAND_A * charger.voltage * charger.phases, now):
-                return
-            await self.hass.services.async_call(
-                "script",
-                "turn_on",
-                {
-                    "entity_id": charger.control_entity,
-                    "variables": {
-                        "power_w": value,
-                        "current_a": round(amps, 1),
-                        "profile": profile or {},
-                    },
-                },
-                blocking=True,
-            )
-        self._written[cid] = (value, now)
-        self.commanded_kw[cid] = kw
-
-    def _number_value(self, charger: ChargerConfig, kw: float) -> tuple[float, float]:
-        """The number entity's value for `kw` (its unit, range and step) and its dead-band."""
-        state = self.hass.states.get(charger.control_entity or "")
-        attributes: dict[str, Any] = dict(state.attributes) if state else {}
-        unit = attributes.get(ATTR_UNIT_OF_MEASUREMENT)
-        amps = kw_to_amps(kw, charger.voltage, charger.phases)
-        deadband_kw = WRITE_DEADBAND_A * charger.voltage * charger.phases / 1000
-        if unit == "A":
-            value, deadband = amps, WRITE_DEADBAND_A
-        elif unit in PowerConverter.VALID_UNITS:
-            value = PowerConverter.convert(kw, UnitOfPower.KILO_WATT, unit)
-            deadband = PowerConverter.convert(deadband_kw, UnitOfPower.KILO_WATT, unit)
-        else:
-            msg = f"{charger.control_entity} has unit {unit!r}, not A, W or kW"
-            raise ValueError(msg)
-        low, high = float(attributes.get("min", 0.0)), float(attributes.get("max", value))
-        step = float(attributes.get("step", 0) or 0)
-        if step > 0:
-            value = low + math.floor((value - low) / step + 1e-9) * step  # down: never above plan
-        return min(max(value, low), high), deadband
-
-    def _ocpp_data(self, charger: ChargerConfig, profile: ChargingProfile | None) -> dict[str, Any]:
-        """`ocpp.set_charge_rate` data: a TxProfile on connector 1 of the charge point."""
-        device = dr.async_get(self.hass).async_get(charger.ocpp_device or "")
-        devid = (
-            next((ident for domain, ident in device.identifiers if domain == "ocpp"), None)
-            if device
-            else None
-        )
-        if devid is None:
-            msg = f"OCPP device {charger.ocpp_device} not found"
-            raise ValueError(msg)
-        return {"devid": devid, "conn_id": 1, "custom_profile": profile or {}}
