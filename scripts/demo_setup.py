@@ -4,18 +4,22 @@ Run by `scripts/develop` next to Home Assistant. It waits for HA to answer, crea
 development user on first start (HA's onboarding API), then adds the optivgi demo site with its
 three chargers through the config-flow APIs, exactly as the UI would. Nothing is written to
 `.storage` by hand; a second start finds the user and the site and changes nothing.
+`OPTIVGI_PORT` (default 8123) is the port HA listens on, as for `scripts/develop`.
 `--check` instead logs in and verifies the demo is running (the site, three chargers, and at least
 one charger with a non-zero set-point), exiting 1 if not.
 """
 
 import argparse
 import json
+import os
 import sys
 import time
 from typing import Any
 from urllib import error, parse, request
 
-BASE = "http://127.0.0.1:8123"
+# The port `scripts/develop` started Home Assistant on; set it to check a demo on another port.
+PORT = os.environ.get("OPTIVGI_PORT") or "8123"
+BASE = f"http://127.0.0.1:{PORT}"
 CLIENT_ID = f"{BASE}/"
 USER = {"name": "Developer", "username": "dev", "password": "optivgi-dev"}
 
