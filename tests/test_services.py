@@ -2,8 +2,9 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,6 @@ from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr, translation
 from homeassistant.helpers.service import async_get_all_descriptions
-import probatio
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import yaml
@@ -70,11 +70,12 @@ def _entry(*chargers: ConfigSubentryData, title: str = "Home") -> MockConfigEntr
     )
 
 
-def _charger(key: str, **overrides: Any) -> ConfigSubentryData:
+def _charger(key: str, *, title: str | None = None, **overrides: Any) -> ConfigSubentryData:
+    """A charger subentry; its title is its name (`key.title()` unless given)."""
     return ConfigSubentryData(
         data=charger_data(key) | overrides,
         subentry_type=SUBENTRY_TYPE_CHARGER,
-        title=key.title(),
+        title=title or key.title(),
         unique_id=key,
     )
 
@@ -301,12 +302,13 @@ async def test_get_schedule(site: Site) -> None:
 
 async def test_get_schedule_keeps_chargers_with_the_same_name_apart(hass: HomeAssistant) -> None:
     await async_setup_helpers(hass, ("driveway", "garage"))
-    entry = _entry(_charger("driveway"), _charger("garage", **{CONF_NAME: "Driveway"}))
+    entry = _entry(_charger("driveway"), _charger("garage", title="Driveway"))
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     chargers = (await _schedule(hass, entry.entry_id))["chargers"]
-    driveway, garage = subentry_id(entry, "driveway"), subentry_id(entry, "garage")
+    ids = {sub.unique_id: sid for sid, sub in entry.subentries.items()}
+    driveway, garage = ids["driveway"], ids["garage"]
     assert set(chargers) == {"Driveway", f"Driveway ({garage})"}
     assert chargers["Driveway"]["charger_id"] == driveway
     assert chargers[f"Driveway ({garage})"]["charger_id"] == garage
@@ -473,8 +475,202 @@ ERRORS: list[Case] = [
     ),
 ]
 
+# Out of bounds: every number finite and bounded, every datetime usable, the field named.
+_BOUNDS = {"min": "0", "max": "250"}
 
-@pytest.mark.parametrize(("service", "data", "key", "placeholders"), ERRORS)
+
+def _request(device: str, **data: Any) -> Callable[[Site], dict[str, Any]]:
+    return lambda s: {"device_id": getattr(s, device), **data}
+
+
+def _reservation(device: str = "driveway", **data: Any) -> Callable[[Site], dict[str, Any]]:
+    # The driveway is free all day (the garage holds the reservation the test adds).
+    defaults = {"arrival": "2026-01-05T18:00:00+00:00", "departure": _FUTURE, "energy_kwh": 5}
+    return lambda s: {"device_id": getattr(s, device), **(defaults | data)}
+
+
+BOUNDS: list[Case] = [
+    *(
+        (
+            "set_charging_request",
+            _request("driveway", energy_kwh=value),
+            "invalid_number",
+            {"field": "energy_kwh", "value": shown},
+        )
+        for value, shown in [
+            (math.inf, "inf"),
+            (float("1e999"), "inf"),
+            ("1e999", "1e999"),
+            (-math.inf, "-inf"),
+            (math.nan, "nan"),
+            (True, "True"),
+            ("twenty", "twenty"),
+            ([5], "[5]"),
+            (10**400, str(10**400)[:60]),
+        ]
+    ),
+    *(
+        (
+            "set_charging_request",
+            _request("driveway", energy_kwh=value),
+            "number_out_of_range",
+            {"field": "energy_kwh", "value": shown, **_BOUNDS},
+        )
+        for value, shown in [(-1, "-1"), (250.5, "250.5"), (1e300, "1e+300")]
+    ),
+    (
+        "set_charging_request",
+        _request("garage", energy_kwh=60.5),
+        "energy_above_battery",
+        {"charger": "Garage", "value": "60.5", "battery": "60"},
+    ),
+    (
+        "set_charging_request",
+        _request("garage", target_soc=100.5),
+        "number_out_of_range",
+        {"field": "target_soc", "value": "100.5", "min": "0", "max": "100"},
+    ),
+    (
+        "set_charging_request",
+        _request("garage", target_soc=-1),
+        "number_out_of_range",
+        {"field": "target_soc", "value": "-1", "min": "0", "max": "100"},
+    ),
+    (
+        "set_charging_request",
+        _request("garage", target_soc=False),
+        "invalid_number",
+        {"field": "target_soc", "value": "False"},
+    ),
+    *(
+        (
+            "set_charging_request",
+            _request("driveway", departure=value),
+            "invalid_datetime",
+            {"field": "departure", "value": value},
+        )
+        # Year 9999 local is year 10000 in UTC; month 13 is well formed but no date.
+        for value in ["soon", "9999-12-31 23:59:59", "2026-13-01 07:00:00"]
+    ),
+    (
+        "set_charging_request",
+        _request("driveway", departure="9999-12-31T23:59:59+00:00"),
+        "too_far_ahead",
+        {"field": "departure", "value": "9999-12-31T15:59:59-08:00", "days": "7"},
+    ),
+    (
+        "set_charging_request",
+        _request("driveway", departure="2026-01-12T17:00:01+00:00"),  # 7 days and a second
+        "too_far_ahead",
+        {"field": "departure", "value": "2026-01-12T09:00:01-08:00", "days": "7"},
+    ),
+    (
+        "set_charging_request",
+        _request("driveway", energy=5),
+        "unknown_field",
+        {"field": "energy"},
+    ),
+    (
+        "set_charging_request",
+        lambda _: {"energy_kwh": 5},
+        "missing_field",
+        {"field": "device_id"},
+    ),
+    (
+        "set_charging_request",
+        lambda _: {"device_id": 5, "energy_kwh": 5},
+        "invalid_field",
+        {"field": "device_id"},
+    ),
+    (
+        "add_reservation",
+        _reservation(energy_kwh=0),
+        "number_not_positive",
+        {"field": "energy_kwh", "value": "0", **_BOUNDS},
+    ),
+    (
+        "add_reservation",
+        _reservation(energy_kwh=math.inf),
+        "invalid_number",
+        {"field": "energy_kwh", "value": "inf"},
+    ),
+    (
+        "add_reservation",
+        _reservation(energy_kwh=True),
+        "invalid_number",
+        {"field": "energy_kwh", "value": "True"},
+    ),
+    (
+        "add_reservation",
+        _reservation(energy_kwh=1e300),
+        "number_not_positive",
+        {"field": "energy_kwh", "value": "1e+300", **_BOUNDS},
+    ),
+    (
+        "add_reservation",
+        _reservation(
+            "garage",
+            arrival="2026-01-06T03:00:00+00:00",
+            departure="2026-01-06T09:00:00+00:00",
+            energy_kwh=61,
+        ),
+        "energy_above_battery",
+        {"charger": "Garage", "value": "61", "battery": "60"},
+    ),
+    (
+        "add_reservation",
+        _reservation(arrival="2026-02-04T17:00:01+00:00", departure="2026-02-05T02:00:00+00:00"),
+        "too_far_ahead",
+        {"field": "arrival", "value": "2026-02-04T09:00:01-08:00", "days": "30"},
+    ),
+    (
+        "add_reservation",
+        _reservation(arrival="2026-01-06T00:00:00+00:00", departure="2026-01-13T00:00:01+00:00"),
+        "stay_too_long",
+        {"field": "departure", "value": "2026-01-12T16:00:01-08:00", "days": "7"},
+    ),
+    (
+        "add_reservation",
+        _reservation(arrival="9999-12-31 23:59:59"),
+        "invalid_datetime",
+        {"field": "arrival", "value": "9999-12-31 23:59:59"},
+    ),
+    (
+        "add_reservation",
+        _reservation(departure="9999-12-31T23:59:59+00:00"),
+        "stay_too_long",
+        {"field": "departure", "value": "9999-12-31T15:59:59-08:00", "days": "7"},
+    ),
+    (
+        "add_reservation",
+        lambda s: {"device_id": s.driveway, "departure": _FUTURE, "energy_kwh": 5},
+        "missing_field",
+        {"field": "arrival"},
+    ),
+    (
+        "add_reservation",  # overlaps the reservation every case starts with
+        _reservation(
+            "garage", arrival="2026-01-06T01:00:00+00:00", departure="2026-01-06T03:00:00+00:00"
+        ),
+        "reservation_overlaps",
+        None,
+    ),
+    (
+        "cancel_reservation",
+        lambda s: {"config_entry_id": s.entry.entry_id, "reservation_id": 5},
+        "invalid_field",
+        {"field": "reservation_id"},
+    ),
+    (
+        "get_schedule",
+        lambda _: {"config_entry_id": ["a", "b"]},
+        "invalid_field",
+        {"field": "config_entry_id"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("service", "data", "key", "placeholders"), ERRORS + BOUNDS)
 async def test_bad_input_is_refused(
     site: Site,
     service: str,
@@ -517,19 +713,104 @@ async def test_charger_of_an_unloaded_site(site: Site) -> None:
     assert raised.value.translation_placeholders == {"site": "Home"}
 
 
-@pytest.mark.parametrize(
-    ("service", "data"),
-    [
-        ("set_charging_request", {"energy_kwh": -1}),
-        ("set_charging_request", {"target_soc": 101}),
-        ("set_charging_request", {"departure": "soon"}),
-        ("add_reservation", {"arrival": _FUTURE, "departure": _FUTURE, "energy_kwh": 0}),
-    ],
-)
-async def test_out_of_range_values_fail_the_schema(
-    site: Site, service: str, data: dict[str, Any]
-) -> None:
+async def test_the_bounds_themselves_are_accepted(site: Site) -> None:
+    """Each bound is inclusive: 250 kWh, the garage's 60 kWh battery, 7 and 30 days ahead."""
+    week = "2026-01-12T17:00:00+00:00"
+    await _call(site.hass, "set_charging_request", {"device_id": site.driveway, "energy_kwh": 250})
+    await _call(
+        site.hass,
+        "set_charging_request",
+        {"device_id": site.garage, "energy_kwh": "60", "departure": week},
+    )
+    driveway, garage = site.charger_id("driveway"), site.charger_id("garage")
+    assert site.runtime.store.requests == {
+        driveway: ChargingRequest(energy_kwh=250.0),
+        garage: ChargingRequest(energy_kwh=60.0, departure=datetime(2026, 1, 12, 17, tzinfo=UTC)),
+    }
+    # 0 kWh is a request too: this car needs nothing more.
+    await _call(site.hass, "set_charging_request", {"device_id": site.driveway, "energy_kwh": 0})
+    assert site.runtime.store.requests[driveway] == ChargingRequest(energy_kwh=0.0)
+    response = await _call(
+        site.hass,
+        "add_reservation",
+        {
+            "device_id": site.driveway,
+            "arrival": "2026-02-04T17:00:00+00:00",  # 30 days ahead
+            "departure": "2026-02-11T17:00:00+00:00",  # a 7-day stay
+            "energy_kwh": 250,
+        },
+        response=True,
+    )
+    assert response is not None
+    reservation = site.runtime.store.reservations[str(response["reservation_id"])]
+    assert reservation.arrival == datetime(2026, 2, 4, 17, tzinfo=UTC)
+    assert reservation.departure == datetime(2026, 2, 11, 17, tzinfo=UTC)
+    assert reservation.energy_kwh == 250.0
+
+
+async def _reserve(site: Site, device: str, arrival: str, departure: str) -> str:
+    response = await _call(
+        site.hass,
+        "add_reservation",
+        {"device_id": device, "arrival": arrival, "departure": departure, "energy_kwh": 5},
+        response=True,
+    )
+    assert response is not None
+    return str(response["reservation_id"])
+
+
+async def test_an_overlapping_reservation_is_refused_naming_the_other(site: Site) -> None:
+    first = await _reserve(site, site.garage, "2026-01-05T18:00:00+00:00", _FUTURE)
     before = site.stored()
-    with pytest.raises(probatio.Invalid):
-        await _call(site.hass, service, {"device_id": site.driveway, **data})
+    await translation.async_load_integrations(site.hass, {DOMAIN})
+    with pytest.raises(ServiceValidationError) as raised:
+        await _reserve(site, site.garage, "2026-01-06T01:59:00+00:00", "2026-01-06T04:00:00+00:00")
+    assert raised.value.translation_key == "reservation_overlaps"
+    assert raised.value.translation_placeholders == {
+        "charger": "Garage",
+        "reservation_id": first,
+        "arrival": "2026-01-05T10:00:00-08:00",
+        "departure": "2026-01-05T18:00:00-08:00",
+    }
+    assert str(raised.value) == (
+        f"The charger Garage is already reserved from 2026-01-05T10:00:00-08:00 to "
+        f"2026-01-05T18:00:00-08:00 (reservation {first}). Cancel that reservation first, "
+        "or choose another time"
+    )
     assert site.stored() == before
+    # Back to back on the same charger, or the same time on another charger: both fine.
+    after = await _reserve(site, site.garage, _FUTURE, "2026-01-06T04:00:00+00:00")
+    beside = await _reserve(site, site.driveway, "2026-01-05T18:00:00+00:00", _FUTURE)
+    assert set(site.runtime.store.reservations) == {first, after, beside}
+
+
+async def test_the_51st_reservation_is_refused(site: Site) -> None:
+    store = site.runtime.store
+    garage = site.charger_id("garage")
+    for hour in range(50):  # one an hour, back to back
+        start = datetime(2026, 1, 6, tzinfo=UTC) + timedelta(hours=hour)
+        store.add_reservation(garage, start, start + timedelta(hours=1), 1.0)
+    assert len(store.reservations) == 50
+    before = site.stored()
+    with pytest.raises(ServiceValidationError) as raised:
+        await _reserve(site, site.driveway, "2026-01-05T18:00:00+00:00", _FUTURE)
+    assert raised.value.translation_key == "too_many_reservations"
+    assert raised.value.translation_placeholders == {"site": "Home", "max": "50"}
+    assert site.stored() == before
+    # Once one is cancelled there is room again.
+    store.cancel_reservation(next(iter(store.reservations)))
+    await _reserve(site, site.driveway, "2026-01-05T18:00:00+00:00", _FUTURE)
+    assert len(store.reservations) == 50
+
+
+async def test_a_bad_value_in_a_schema_is_a_translated_error_not_a_schema_error(
+    site: Site,
+) -> None:
+    """What the UI or a script sees: a `ServiceValidationError`, never `probatio.Invalid`."""
+    with pytest.raises(ServiceValidationError) as raised:
+        await _call(
+            site.hass, "set_charging_request", {"device_id": site.driveway, "energy_kwh": "inf"}
+        )
+    assert raised.value.translation_key == "invalid_number"
+    assert str(raised.value) == "The field energy_kwh must be a finite number, not inf"
+    assert site.runtime.store.requests == {}

@@ -1,8 +1,10 @@
 """Services: re-plan, charging requests, reservations, and the full schedule as a response.
 
 Every service names its site by config entry or its charger by device. Bad input raises a
-translated `ServiceValidationError` before anything is stored; a change re-plans the site.
-Datetimes given without a time zone are Home Assistant's local time; all are kept in UTC.
+translated `ServiceValidationError` that names the field, before anything is stored; a change
+re-plans the site. The bounds (energy, state of charge, how far ahead, reservations per site)
+are defined in `limits` and enforced by the store. Datetimes given without a time zone are Home
+Assistant's local time; all are kept in UTC.
 """
 
 from collections.abc import Mapping
@@ -19,8 +21,7 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.selector import ConfigEntrySelector, DeviceSelector
 from homeassistant.util import dt as dt_util
 import probatio
@@ -28,7 +29,16 @@ import probatio
 from .charger_config import ChargerConfig
 from .const import DOMAIN, SUBENTRY_TYPE_CHARGER
 from .coordinator import OptiVgiConfigEntry
+from .limits import format_time
 from .models import ChargerPlan, SitePlan
+from .service_validation import (
+    ServiceSchema,
+    invalid as _invalid,
+    number,
+    text,
+    translated,
+    utc_datetime,
+)
 from .store import ChargingRequest
 
 ATTR_ENERGY_KWH = "energy_kwh"
@@ -43,36 +53,29 @@ SERVICE_ADD_RESERVATION = "add_reservation"
 SERVICE_CANCEL_RESERVATION = "cancel_reservation"
 SERVICE_GET_SCHEDULE = "get_schedule"
 
-#: A datetime in UTC; one without a time zone is read as Home Assistant's local time.
-_UTC_DATETIME = probatio.All(cv.datetime, dt_util.as_utc)
-
-ENTRY_SCHEMA = probatio.Schema(
-    {probatio.Required(ATTR_CONFIG_ENTRY_ID): ConfigEntrySelector({"integration": DOMAIN})}
+# The schemas check types and parse; the bounds (`limits`) are checked by the store when the
+# handler hands it the value, and turned into translated errors there (`translated`).
+_ENTRY = {probatio.Required(ATTR_CONFIG_ENTRY_ID): ConfigEntrySelector({"integration": DOMAIN})}
+_CHARGER = {probatio.Required(ATTR_DEVICE_ID): DeviceSelector({"integration": DOMAIN})}
+ENTRY_SCHEMA = ServiceSchema(_ENTRY)
+CANCEL_RESERVATION_SCHEMA = ServiceSchema(
+    _ENTRY | {probatio.Required(ATTR_RESERVATION_ID): text(ATTR_RESERVATION_ID)}
 )
-CANCEL_RESERVATION_SCHEMA = ENTRY_SCHEMA.extend({probatio.Required(ATTR_RESERVATION_ID): cv.string})
-CHARGER_SCHEMA = probatio.Schema(
-    {probatio.Required(ATTR_DEVICE_ID): DeviceSelector({"integration": DOMAIN})}
-)
-# "Not both energy and SoC, and at least one field" is checked in the handler, so that it
-# fails with a translated message rather than a schema error.
-SET_CHARGING_REQUEST_SCHEMA = CHARGER_SCHEMA.extend(
-    {
-        probatio.Optional(ATTR_ENERGY_KWH): probatio.All(
-            probatio.Coerce(float), probatio.Range(min=0)
-        ),
-        probatio.Optional(ATTR_TARGET_SOC): probatio.All(
-            probatio.Coerce(float), probatio.Range(min=0, max=100)
-        ),
-        probatio.Optional(ATTR_DEPARTURE): _UTC_DATETIME,
+# "Not both energy and SoC, and at least one field" is checked in the handler.
+SET_CHARGING_REQUEST_SCHEMA = ServiceSchema(
+    _CHARGER
+    | {
+        probatio.Optional(ATTR_ENERGY_KWH): number(ATTR_ENERGY_KWH),
+        probatio.Optional(ATTR_TARGET_SOC): number(ATTR_TARGET_SOC),
+        probatio.Optional(ATTR_DEPARTURE): utc_datetime(ATTR_DEPARTURE),
     }
 )
-ADD_RESERVATION_SCHEMA = CHARGER_SCHEMA.extend(
-    {
-        probatio.Required(ATTR_ARRIVAL): _UTC_DATETIME,
-        probatio.Required(ATTR_DEPARTURE): _UTC_DATETIME,
-        probatio.Required(ATTR_ENERGY_KWH): probatio.All(
-            probatio.Coerce(float), probatio.Range(min=0, min_included=False)
-        ),
+ADD_RESERVATION_SCHEMA = ServiceSchema(
+    _CHARGER
+    | {
+        probatio.Required(ATTR_ARRIVAL): utc_datetime(ATTR_ARRIVAL),
+        probatio.Required(ATTR_DEPARTURE): utc_datetime(ATTR_DEPARTURE),
+        probatio.Required(ATTR_ENERGY_KWH): number(ATTR_ENERGY_KWH),
     }
 )
 
@@ -83,14 +86,6 @@ class _Charger:
 
     entry: OptiVgiConfigEntry
     config: ChargerConfig
-
-
-def _invalid(*, key: str, **placeholders: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders or None,
-    )
 
 
 def _loaded_entry(hass: HomeAssistant, entry_id: str) -> OptiVgiConfigEntry:
@@ -126,8 +121,23 @@ def _charger(hass: HomeAssistant, device_id: str) -> _Charger:
 def _future_departure(departure: datetime) -> datetime:
     """The departure, if it has not passed yet."""
     if departure <= dt_util.utcnow():
-        raise _invalid(key="departure_in_past", departure=dt_util.as_local(departure).isoformat())
+        raise _invalid(key="departure_in_past", departure=format_time(departure))
     return departure
+
+
+def _check_battery(charger: ChargerConfig, energy_kwh: float | None) -> None:
+    """A charger that knows its car's state of charge knows its battery: no more than that."""
+    if (
+        energy_kwh is not None
+        and charger.soc_entity is not None
+        and (energy_kwh > charger.battery_kwh)
+    ):
+        raise _invalid(
+            key="energy_above_battery",
+            charger=charger.name,
+            value=f"{energy_kwh:g}",
+            battery=f"{charger.battery_kwh:g}",
+        )
 
 
 def _charging_request(charger: ChargerConfig, data: Mapping[str, Any]) -> ChargingRequest:
@@ -141,6 +151,7 @@ def _charging_request(charger: ChargerConfig, data: Mapping[str, Any]) -> Chargi
         raise _invalid(key="empty_request")
     if target_soc is not None and charger.soc_entity is None:
         raise _invalid(key="no_soc_entity", charger=charger.name)
+    _check_battery(charger, energy_kwh)
     return ChargingRequest(
         energy_kwh=energy_kwh,
         target_soc=target_soc,
@@ -215,22 +226,20 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async def set_charging_request(call: ServiceCall) -> None:
         charger = _charger(hass, call.data[ATTR_DEVICE_ID])
         request = _charging_request(charger.config, call.data)
-        charger.entry.runtime_data.store.set_request(charger.config.charger_id, request)
+        with translated():
+            charger.entry.runtime_data.store.set_request(charger.config.charger_id, request)
         await _replan(charger.entry, call.service)
 
     async def add_reservation(call: ServiceCall) -> ServiceResponse:
         charger = _charger(hass, call.data[ATTR_DEVICE_ID])
         arrival: datetime = call.data[ATTR_ARRIVAL]
         departure = _future_departure(call.data[ATTR_DEPARTURE])
-        if arrival >= departure:
-            raise _invalid(
-                key="arrival_not_before_departure",
-                arrival=dt_util.as_local(arrival).isoformat(),
-                departure=dt_util.as_local(departure).isoformat(),
+        energy_kwh: float = call.data[ATTR_ENERGY_KWH]
+        _check_battery(charger.config, energy_kwh)
+        with translated():  # bounds, stay, the site's cap, overlap on the charger
+            reservation = charger.entry.runtime_data.store.add_reservation(
+                charger.config.charger_id, arrival, departure, energy_kwh
             )
-        reservation = charger.entry.runtime_data.store.add_reservation(
-            charger.config.charger_id, arrival, departure, call.data[ATTR_ENERGY_KWH]
-        )
         await _replan(charger.entry, call.service)
         return {ATTR_RESERVATION_ID: reservation.reservation_id}
 

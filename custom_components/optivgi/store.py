@@ -1,100 +1,178 @@
-"""Charging requests and reservations that survive restarts (a `Store` per site)."""
+"""Charging requests, reservations and sessions that survive restarts (a `Store` per site).
 
-from dataclasses import asdict, dataclass
+The file is at version 2 (version 1 had no sessions). Whatever is on disk, loading never stops
+the site: an entry that is not valid is dropped, the cleaned data is saved, and a repair issue
+says what was dropped. Setters refuse out-of-bounds values with a `LimitError` (a ValueError),
+so nothing non-finite or absurd is ever written (JSON has no `inf`: it would come back `null`).
+"""
+
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, Final
 import uuid
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER
+from .limits import MAX_RESERVATIONS_PER_SITE, LimitError, Window, check_id, format_time
+from .stored import ChargingRequest, Reservation, Session, as_json
 
-STORAGE_VERSION = 1
-SAVE_DELAY_S = 5
+__all__ = ["ChargingRequest", "RequestStore", "Reservation", "Session", "async_remove_store"]
 
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ChargingRequest:
-    """What the driver asked for the current session on a charger.
-
-    Either an energy (kWh) or a target state of charge (%), and optionally a departure.
-    """
-
-    energy_kwh: float | None = None
-    target_soc: float | None = None
-    departure: datetime | None = None
+STORAGE_VERSION: Final = 2
+SAVE_DELAY_S: Final = 5
+#: The repair issue (per site) that says which stored entries could not be read.
+ISSUE_DROPPED_STORED_DATA: Final = "dropped_stored_data"
+_PARTS: Final = ("requests", "reservations", "sessions")
+_MAX_LISTED: Final = 10  # dropped entries named in the repair issue; the rest are counted
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Reservation:
-    """A future arrival on a charger (Opti-VGI's inactive EV): capacity is held for it."""
+class _SiteStore(Store[dict[str, Any]]):
+    """A site's storage file, migrated version by version on load."""
 
-    reservation_id: str
-    charger_id: str
-    arrival: datetime
-    departure: datetime
-    energy_kwh: float
-
-
-class _Stored(TypedDict):
-    requests: dict[str, dict[str, Any]]
-    reservations: list[dict[str, Any]]
-
-
-def _to_json(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
+    async def _async_migrate_func(
+        self,
+        old_major_version: int,
+        old_minor_version: int,  # noqa: ARG002 - no minor versions yet
+        old_data: Any,  # noqa: ANN401 - whatever JSON the file holds; checked after migration
+    ) -> Any:  # noqa: ANN401
+        if old_major_version == 1:  # version 2 added the sessions
+            return {**old_data, "sessions": {}} if isinstance(old_data, dict) else old_data
+        if old_major_version == STORAGE_VERSION:  # a later minor version reads as this one
+            return old_data
+        msg = f"unknown storage version {old_major_version}"
+        raise ValueError(msg)
 
 
-def _parse(value: Any) -> datetime | None:  # noqa: ANN401 - JSON value
-    return dt_util.parse_datetime(value) if isinstance(value, str) else None
+def _storage_key(entry_id: str) -> str:
+    return f"{DOMAIN}.{entry_id}"
+
+
+async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete a site's storage file (the site was removed)."""
+    await _SiteStore(hass, STORAGE_VERSION, _storage_key(entry_id)).async_remove()
 
 
 class RequestStore:
-    """Requests per charger and reservations of one site, saved in `.storage`."""
+    """Requests and sessions per charger and the reservations of one site, in `.storage`."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Use the storage file of this site."""
-        self._store: Store[_Stored] = Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}")
+        self._hass = hass
+        self._entry_id = entry_id
+        self._store = _SiteStore(hass, STORAGE_VERSION, _storage_key(entry_id))
         self.requests: dict[str, ChargingRequest] = {}
         self.reservations: dict[str, Reservation] = {}
+        self.sessions: dict[str, Session] = {}
 
     async def async_load(self) -> None:
-        """Read what was saved; a missing or unreadable entry starts empty."""
-        stored = await self._store.async_load()
-        if not stored:
-            return
-        for charger_id, values in stored.get("requests", {}).items():
-            self.requests[charger_id] = ChargingRequest(
-                energy_kwh=values.get("energy_kwh"),
-                target_soc=values.get("target_soc"),
-                departure=_parse(values.get("departure")),
-            )
-        for values in stored.get("reservations", []):
-            arrival, departure = _parse(values.get("arrival")), _parse(values.get("departure"))
-            if arrival is None or departure is None:
-                continue
-            reservation = Reservation(
-                reservation_id=values["reservation_id"],
-                charger_id=values["charger_id"],
-                arrival=arrival,
-                departure=departure,
-                energy_kwh=float(values["energy_kwh"]),
-            )
-            self.reservations[reservation.reservation_id] = reservation
+        """Read what was saved; never raises. What cannot be read is dropped, and reported."""
+        dropped: list[str] = []
+        try:
+            stored = await self._store.async_load()
+        except Exception as err:  # noqa: BLE001 - no file content may stop the site loading
+            dropped.append(f"everything stored ({err})")
+            stored = None
+        if stored is not None:
+            dropped.extend(self._read(stored, dt_util.utcnow()))
+        if dropped:
+            self._report_dropped(dropped)
+            self._save()
+
+    def _read(self, stored: object, now: datetime) -> list[str]:
+        """Take every valid entry of the stored data; what was dropped, and why."""
+        if not isinstance(stored, dict):
+            return [f"everything stored (not an object but {type(stored).__name__})"]
+        dropped = [f"unknown part {key!r}" for key in stored if key not in _PARTS]
+        requests = stored.get("requests", {})
+        if isinstance(requests, dict):
+            for charger_id, raw in requests.items():
+                try:
+                    check_id(charger_id, field="charger_id")
+                    self.requests[charger_id] = ChargingRequest.from_json(raw, now)
+                except (TypeError, ValueError) as err:
+                    dropped.append(f"the request of {self._charger_name(charger_id)} ({err})")
+        else:
+            dropped.append("all requests (not an object)")
+        sessions = stored.get("sessions", {})
+        if isinstance(sessions, dict):
+            for charger_id, raw in sessions.items():
+                try:
+                    check_id(charger_id, field="charger_id")
+                    self.sessions[charger_id] = Session.from_json(raw)
+                except (TypeError, ValueError) as err:
+                    dropped.append(f"the session of {self._charger_name(charger_id)} ({err})")
+        else:
+            dropped.append("all sessions (not an object)")
+        reservations = stored.get("reservations", [])
+        if isinstance(reservations, list):
+            dropped.extend(self._read_reservations(reservations, now))
+        else:
+            dropped.append("all reservations (not a list)")
+        return dropped
+
+    def _read_reservations(self, stored: list[Any], now: datetime) -> Iterable[str]:
+        valid: list[Reservation] = []
+        for index, raw in enumerate(stored):
+            try:
+                valid.append(Reservation.from_json(raw, now))
+            except (TypeError, ValueError) as err:
+                name = raw.get("reservation_id") if isinstance(raw, dict) else None
+                label = name if isinstance(name, str) else f"number {index + 1}"
+                yield f"reservation {label[:40]} ({err})"
+        # Earliest first: of two that overlap, the one whose car comes first is kept.
+        for reservation in sorted(valid, key=lambda r: (r.arrival, r.reservation_id)):
+            try:
+                self._check_room(reservation)
+            except LimitError as err:
+                yield f"reservation {reservation.reservation_id} ({err})"
+            else:
+                self.reservations[reservation.reservation_id] = reservation
+
+    def _report_dropped(self, dropped: list[str]) -> None:
+        listed = "; ".join(dropped[:_MAX_LISTED])
+        if len(dropped) > _MAX_LISTED:
+            listed += f"; and {len(dropped) - _MAX_LISTED} more"
+        LOGGER.warning(
+            "%s: dropped stored data that is not valid: %s", self._site_name(), "; ".join(dropped)
+        )
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            f"{ISSUE_DROPPED_STORED_DATA}_{self._entry_id}",
+            is_fixable=False,
+            is_persistent=True,  # the data is gone after this load: say so until dismissed
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_DROPPED_STORED_DATA,
+            translation_placeholders={"site": self._site_name(), "dropped": listed},
+        )
+
+    def _site_name(self) -> str:
+        entry = self._hass.config_entries.async_get_entry(self._entry_id)
+        return entry.title if entry is not None else self._entry_id
+
+    def _charger_name(self, charger_id: object) -> str:
+        entry = self._hass.config_entries.async_get_entry(self._entry_id)
+        subentry = entry.subentries.get(str(charger_id)) if entry is not None else None
+        return subentry.title if subentry is not None else str(charger_id)[:40]
 
     def _save(self) -> None:
         self._store.async_delay_save(self._data, SAVE_DELAY_S)
 
-    def _data(self) -> _Stored:
+    def _data(self) -> dict[str, Any]:
         return {
-            "requests": {k: _to_json(asdict(v)) for k, v in self.requests.items()},
-            "reservations": [_to_json(asdict(v)) for v in self.reservations.values()],
+            "requests": {k: as_json(v) for k, v in self.requests.items()},
+            "reservations": [as_json(v) for v in self.reservations.values()],
+            "sessions": {k: as_json(v) for k, v in self.sessions.items()},
         }
 
     def set_request(self, charger_id: str, request: ChargingRequest) -> None:
-        """Replace the request of a charger's session."""
+        """Replace the request of a charger's session; a `LimitError` if out of bounds."""
+        check_id(charger_id, field="charger_id")
+        request.check(dt_util.utcnow())
         self.requests[charger_id] = request
         self._save()
 
@@ -103,10 +181,50 @@ class RequestStore:
         if self.requests.pop(charger_id, None) is not None:
             self._save()
 
+    def overlapping(self, charger_id: str, window: Window) -> Reservation | None:
+        """The charger's reservation whose stay overlaps `window`, if any."""
+        return next(
+            (
+                other
+                for other in self.reservations.values()
+                if other.charger_id == charger_id and other.window.overlaps(window)
+            ),
+            None,
+        )
+
+    def _check_room(self, reservation: Reservation) -> None:
+        """There is room for `reservation`: a new id, under the cap, no overlap on its charger."""
+        if reservation.reservation_id in self.reservations:
+            msg = f"reservation id {reservation.reservation_id} is taken"
+            raise LimitError(msg, key="invalid_id", field="reservation_id")
+        if len(self.reservations) >= MAX_RESERVATIONS_PER_SITE:
+            msg = f"the site holds {MAX_RESERVATIONS_PER_SITE} reservations already"
+            raise LimitError(
+                msg,
+                key="too_many_reservations",
+                site=self._site_name(),
+                max=str(MAX_RESERVATIONS_PER_SITE),
+            )
+        other = self.overlapping(reservation.charger_id, reservation.window)
+        if other is not None:
+            msg = f"it overlaps reservation {other.reservation_id}"
+            raise LimitError(
+                msg,
+                key="reservation_overlaps",
+                charger=self._charger_name(reservation.charger_id),
+                reservation_id=other.reservation_id,
+                arrival=format_time(other.arrival),
+                departure=format_time(other.departure),
+            )
+
     def add_reservation(
         self, charger_id: str, arrival: datetime, departure: datetime, energy_kwh: float
     ) -> Reservation:
-        """Hold capacity for a future arrival; returns it with its new id."""
+        """Hold capacity for a future arrival; returns it with its new id.
+
+        A `LimitError` if it is out of bounds, the site is full, or the charger is reserved
+        for part of the same time.
+        """
         reservation = Reservation(
             reservation_id=uuid.uuid4().hex[:12],
             charger_id=charger_id,
@@ -114,6 +232,8 @@ class RequestStore:
             departure=departure,
             energy_kwh=energy_kwh,
         )
+        reservation.check(dt_util.utcnow())
+        self._check_room(reservation)
         self.reservations[reservation.reservation_id] = reservation
         self._save()
         return reservation
@@ -124,6 +244,44 @@ class RequestStore:
         if reservation is not None:
             self._save()
         return reservation
+
+    def session(self, charger_id: str) -> Session | None:
+        """The charger's running session, if a car is plugged in."""
+        return self.sessions.get(charger_id)
+
+    def set_session(self, charger_id: str, session: Session) -> None:
+        """Start or update a charger's session; a `LimitError` if a value is not sane."""
+        check_id(charger_id, field="charger_id")
+        session.check()
+        self.sessions[charger_id] = session
+        self._save()
+
+    def end_session(self, charger_id: str) -> None:
+        """The car left: drop the charger's session and its request."""
+        ended = self.sessions.pop(charger_id, None) is not None
+        if self.requests.pop(charger_id, None) is not None or ended:
+            self._save()
+
+    def retain_chargers(self, charger_ids: set[str]) -> bool:
+        """Drop the requests, reservations and sessions of chargers not in `charger_ids`.
+
+        Returns whether anything was dropped (a charger was removed from the site).
+        """
+        gone_requests = [cid for cid in self.requests if cid not in charger_ids]
+        gone_sessions = [cid for cid in self.sessions if cid not in charger_ids]
+        gone_reservations = [
+            key for key, r in self.reservations.items() if r.charger_id not in charger_ids
+        ]
+        for cid in gone_requests:
+            del self.requests[cid]
+        for cid in gone_sessions:
+            del self.sessions[cid]
+        for key in gone_reservations:
+            del self.reservations[key]
+        if gone_requests or gone_sessions or gone_reservations:
+            self._save()
+            return True
+        return False
 
     def prune(self, now: datetime) -> bool:
         """Drop requests and reservations whose departure has passed; whether any was."""
