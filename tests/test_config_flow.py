@@ -34,6 +34,7 @@ from custom_components.optivgi.const import (
     CONF_CONTROL_ENTITY,
     CONF_DEFAULT_DEPARTURE,
     CONF_DEFAULT_ENERGY_KWH,
+    CONF_FEEDBACK_ENTITY,
     CONF_GRID_POWER_ENTITY,
     CONF_HORIZON_H,
     CONF_MAX_CURRENT_A,
@@ -147,7 +148,8 @@ def entities(hass: HomeAssistant) -> None:
         ("number.wallbox_power", "11000", {"unit_of_measurement": "W"}),
         ("number.wallbox_voltage", "230", {"unit_of_measurement": "V"}),
         ("number.wallbox_no_unit", "16", {}),
-        ("script.wallbox_limit", "off", {}),
+        ("script.wallbox_limit", "off", {"mode": "queued"}),
+        ("script.single_limit", "off", {"mode": "single"}),
         ("binary_sensor.wallbox_plug", "on", {}),
         ("sensor.wallbox_status", "Charging", {}),
         ("sensor.wallbox_power", "7.2", power),
@@ -474,6 +476,40 @@ async def test_first_charger_may_share_the_site_name(hass: HomeAssistant) -> Non
         CONF_CONTROL_ENTITY: "script.wallbox_limit",
         **DETAILS_STORED,
     }
+
+
+async def test_a_single_mode_script_is_warned_of_once(hass: HomeAssistant) -> None:
+    """A script in mode single drops a call made while it runs: warn, then accept it."""
+    flow_id = await _site_flow_at_charger_step(hass)
+    await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_NAME: "Wallbox", CONF_CONTROL: Control.SCRIPT}
+    )
+    script = {
+        CONF_CONTROL_ENTITY: "script.single_limit",
+        CONF_FEEDBACK_ENTITY: "number.wallbox_current",
+    }
+    result = await hass.config_entries.flow.async_configure(flow_id, script)
+    assert_form(result, "script", CONFIG, {CONF_CONTROL_ENTITY: "script_mode_drops_calls"})
+    result = await hass.config_entries.flow.async_configure(flow_id, script)
+    assert_form(result, "details", CONFIG)
+    result = await hass.config_entries.flow.async_configure(flow_id, DETAILS_INPUT)
+    [charger] = result["result"].subentries.values()
+    assert charger.data == {CONF_CONTROL: "script", **script, **DETAILS_STORED}
+
+
+async def test_a_feedback_entity_must_report_a_current_or_power(hass: HomeAssistant) -> None:
+    flow_id = await _site_flow_at_charger_step(hass)
+    await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_NAME: "Wallbox", CONF_CONTROL: Control.SCRIPT}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_CONTROL_ENTITY: "script.wallbox_limit",
+            CONF_FEEDBACK_ENTITY: "number.wallbox_voltage",
+        },
+    )
+    assert_form(result, "script", CONFIG, {CONF_FEEDBACK_ENTITY: "unit_not_current_or_power"})
 
 
 # Chargers added to a site.

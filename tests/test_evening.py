@@ -11,12 +11,24 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.optivgi.const import CONF_POWER_ENTITY, CONF_SESSION_ENERGY_ENTITY
+from custom_components.optivgi.const import (
+    CONF_POWER_ENTITY,
+    CONF_SESSION_ENERGY_ENTITY,
+    DECREASE_SETTLE_S,
+)
 from custom_components.optivgi.store import ChargingRequest
 
-from .ha_site import CHARGERS, async_setup_helpers, async_setup_site, current, site_entry
+from .ha_site import (
+    CHARGERS,
+    SiteSpec,
+    async_setup_helpers,
+    async_setup_site,
+    current,
+    settle,
+    site_entry,
+)
 
 START = datetime.fromisoformat("2026-01-05T17:00:00+00:00")
 KW_PER_A = 3 * 230 / 1000
@@ -28,7 +40,7 @@ SESSIONS = {  # arrival, departure and request of each car
 LIMIT_DROP = timedelta(hours=2)
 
 
-def entry_with_meters() -> MockConfigEntry:
+def entry_with_meters() -> SiteSpec:
     return site_entry(
         charger=lambda name: {
             CONF_POWER_ENTITY: f"sensor.{name}_power",
@@ -45,8 +57,8 @@ async def test_an_evening_never_exceeds_the_budget_and_meets_every_request(
     for name in CHARGERS:
         hass.states.async_set(f"sensor.{name}_power", "0", {"unit_of_measurement": "kW"})
         hass.states.async_set(f"sensor.{name}_energy", "0", {"unit_of_measurement": "kWh"})
-    entry = entry_with_meters()
-    await async_setup_site(hass, entry)
+    spec = entry_with_meters()
+    entry = await async_setup_site(hass, spec)
     coordinator = entry.runtime_data.coordinator
     ids = {sub.title.lower(): sid for sid, sub in entry.subentries.items()}
     delivered = dict.fromkeys(CHARGERS, 0.0)
@@ -73,6 +85,10 @@ async def test_an_evening_never_exceeds_the_budget_and_meets_every_request(
                 blocking=True,
             )
         await coordinator.async_refresh()
+        # Increases follow decreases once the cars had time to follow them (6 s).
+        freezer.tick(timedelta(seconds=DECREASE_SETTLE_S + 1))
+        async_fire_time_changed(hass, dt_util.utcnow())
+        await settle(hass)
         budget = coordinator.data.budget_kw
         commanded = {name: current(hass, name) * KW_PER_A for name in CHARGERS}
         assert sum(commanded.values()) <= budget + 1e-6, (now, commanded, budget)
@@ -85,9 +101,9 @@ async def test_an_evening_never_exceeds_the_budget_and_meets_every_request(
             hass.states.async_set(
                 f"sensor.{name}_energy", str(delivered[name]), {"unit_of_measurement": "kWh"}
             )
-        freezer.tick(step)
+        freezer.tick(step - timedelta(seconds=DECREASE_SETTLE_S + 1))
         async_fire_time_changed(hass, dt_util.utcnow())
-        await hass.async_block_till_done()
+        await settle(hass)
 
     assert left_with.keys() == SESSIONS.keys()
     for name, (_, _, kwh) in SESSIONS.items():

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.util import dt as dt_util
@@ -22,7 +22,15 @@ from custom_components.optivgi.coordinator import OptiVgiCoordinator
 from custom_components.optivgi.models import ChargerStatus, ScheduleChange
 from custom_components.optivgi.store import ChargingRequest
 
-from .ha_site import async_setup_helpers, async_setup_site, current, site_entry, subentry_id
+from .ha_site import (
+    async_setup_helpers,
+    async_setup_site,
+    current,
+    replan,
+    settle,
+    site_entry,
+    subentry_id,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -30,57 +38,81 @@ def _start(freezer: FrozenDateTimeFactory) -> None:
     freezer.move_to("2026-01-05 17:00:00+00:00")
 
 
-def coordinator(entry: MockConfigEntry) -> OptiVgiCoordinator:
+def coordinator(entry: ConfigEntry) -> OptiVgiCoordinator:
     return entry.runtime_data.coordinator
 
 
 async def test_grid_meter_leaves_the_house_load_out_of_the_budget(hass: HomeAssistant) -> None:
     await async_setup_helpers(hass)
     hass.states.async_set("sensor.grid_power", "5000", {"unit_of_measurement": "W"})
-    entry = site_entry(grid=True, safety_margin_kw=1.0)
-    await async_setup_site(hass, entry)
+    spec = site_entry(grid=True, safety_margin_kw=1.0)
+    entry = await async_setup_site(hass, spec)
     # 22 kW limit - 5 kW house - 1 kW margin.
     assert coordinator(entry).data.budget_kw == pytest.approx(16.0)
 
 
-async def test_unavailable_meter_uses_last_value_then_the_fixed_limit_less_margin(
+async def test_lost_meter_keeps_the_last_house_load_and_the_lower_limit(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     await async_setup_helpers(hass)
-    await hass.services.async_call(
-        "input_number",
-        "set_value",
-        {"entity_id": "input_number.site_limit", "value": 30},
-        blocking=True,
-    )
+
+    async def set_limit(kw: float) -> None:
+        await hass.services.async_call(
+            "input_number",
+            "set_value",
+            {"entity_id": "input_number.site_limit", "value": kw},
+            blocking=True,
+        )
+
+    await set_limit(30)
     hass.states.async_set("sensor.grid_power", "4", {"unit_of_measurement": "kW"})
-    entry = site_entry(grid=True, safety_margin_kw=1.0)
-    await async_setup_site(hass, entry)
-    assert coordinator(entry).data.budget_kw == pytest.approx(25.0)
+    spec = site_entry(grid=True, safety_margin_kw=1.0)
+    entry = await async_setup_site(hass, spec)
+    # The fixed 22 kW is the fuse: a limit entity of 30 kW cannot raise it. 22 - 4 - 1.
+    assert coordinator(entry).data.budget_kw == pytest.approx(17.0)
+    await set_limit(20)
+    await replan(hass, entry)
+    assert coordinator(entry).data.budget_kw == pytest.approx(15.0)
     hass.states.async_set("sensor.grid_power", "unavailable")
-    await coordinator(entry).async_refresh()
-    assert coordinator(entry).data.budget_kw == pytest.approx(25.0)  # grace period
+    await replan(hass, entry)
+    assert coordinator(entry).data.budget_kw == pytest.approx(15.0)  # grace period
     freezer.tick(timedelta(minutes=3))
-    await coordinator(entry).async_refresh()
-    assert coordinator(entry).data.budget_kw == pytest.approx(21.0)  # fixed 22 kW - 1 kW
+    await replan(hass, entry)
+    plan = coordinator(entry).data
+    # Past the grace the house load is still the last good 4 kW, never 0.
+    assert plan.budget_kw == pytest.approx(15.0)
+    assert plan.degraded == ("meter_lost",)
+    # The limit entity goes too: the lower of the fixed limit and its last good 20 kW.
+    hass.states.async_set("input_number.site_limit", "unavailable")
+    await replan(hass, entry)
+    assert coordinator(entry).data.budget_kw == pytest.approx(15.0)
+    hass.states.async_set("input_number.site_limit", "nan", {"unit_of_measurement": "kW"})
+    await replan(hass, entry)
+    assert coordinator(entry).data.budget_kw == pytest.approx(15.0)
+    hass.states.async_set("sensor.grid_power", "1e9", {"unit_of_measurement": "kW"})
+    await replan(hass, entry)
+    assert coordinator(entry).data.budget_kw == pytest.approx(15.0)  # absurd: not a value
+    hass.states.async_set("input_number.site_limit", "18", {"unit_of_measurement": "kW"})
     hass.states.async_set("sensor.grid_power", "2", {"unit_of_measurement": "kW"})
-    await coordinator(entry).async_refresh()
-    assert coordinator(entry).data.budget_kw == pytest.approx(27.0)  # recovered by itself
+    await replan(hass, entry)
+    plan = coordinator(entry).data
+    assert plan.budget_kw == pytest.approx(15.0)  # recovered by itself: 18 - 2 - 1
+    assert plan.degraded == ()
 
 
 async def test_unavailable_charger_counts_as_drawing_its_last_command(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     await async_setup_helpers(hass)
-    entry = site_entry(("driveway", "garage"))
-    await async_setup_site(hass, entry)
+    spec = site_entry(("driveway", "garage"))
+    entry = await async_setup_site(hass, spec)
     hass.states.async_set("binary_sensor.driveway_plug", "on")
-    await hass.async_block_till_done()
+    await settle(hass)
     assert current(hass, "driveway") == 16.0
     hass.states.async_set("binary_sensor.driveway_plug", "unavailable")
     hass.states.async_set("binary_sensor.garage_plug", "on")
-    await hass.async_block_till_done()
-    await coordinator(entry).async_refresh()
+    await settle(hass)
+    await replan(hass, entry)
     plan = coordinator(entry).data
     assert plan.chargers[subentry_id(entry, "driveway")].status is ChargerStatus.ERROR
     # 22 kW minus the 11.04 kW the driveway was last told to draw.
@@ -91,8 +123,8 @@ async def test_unavailable_charger_counts_as_drawing_its_last_command(
 
 async def test_reservation_holds_capacity_for_its_arrival(hass: HomeAssistant) -> None:
     await async_setup_helpers(hass)
-    entry = site_entry(("driveway", "garage"))
-    await async_setup_site(hass, entry)
+    spec = site_entry(("driveway", "garage"))
+    entry = await async_setup_site(hass, spec)
     await hass.services.async_call(
         "input_number",
         "set_value",
@@ -103,13 +135,13 @@ async def test_reservation_holds_capacity_for_its_arrival(hass: HomeAssistant) -
     now = dt_util.utcnow()
     store.set_request(subentry_id(entry, "driveway"), ChargingRequest(energy_kwh=60.0))
     hass.states.async_set("binary_sensor.driveway_plug", "on")
-    await hass.async_block_till_done()
-    await coordinator(entry).async_refresh()  # the limit change started the debounce cooldown
+    await settle(hass)
+    await replan(hass, entry)  # the limit change started the debounce cooldown
     alone = coordinator(entry).data.chargers[subentry_id(entry, "driveway")]
     store.add_reservation(
         subentry_id(entry, "garage"), now + timedelta(hours=1), now + timedelta(hours=4), 15.0
     )
-    await coordinator(entry).async_refresh()
+    await replan(hass, entry)
     shared = coordinator(entry).data.chargers[subentry_id(entry, "driveway")]
 
     # The driveway car still gets all it asked for by morning, but from the reserved arrival
@@ -129,13 +161,13 @@ async def test_departure_across_a_daylight_saving_change(
     await hass.config.async_set_time_zone("Europe/Amsterdam")
     freezer.move_to("2026-03-28 19:00:00+00:00")  # 20:00 CET; clocks go forward at 02:00
     await async_setup_helpers(hass, ("driveway",))
-    entry = site_entry(("driveway",))
-    await async_setup_site(hass, entry)
+    spec = site_entry(("driveway",))
+    entry = await async_setup_site(hass, spec)
     entry.runtime_data.store.set_request(
         subentry_id(entry, "driveway"), ChargingRequest(energy_kwh=120.0)
     )
     hass.states.async_set("binary_sensor.driveway_plug", "on")
-    await hass.async_block_till_done()
+    await settle(hass)
     charger = coordinator(entry).data.chargers[subentry_id(entry, "driveway")]
     # 07:00 CEST is 05:00 UTC: 10 real hours, not 11 wall-clock ones.
     assert charger.departure == datetime.fromisoformat("2026-03-29T07:00:00+02:00")
@@ -156,14 +188,14 @@ async def test_control_in_watts_is_clamped_to_range_and_step(hass: HomeAssistant
         calls.append(call)
 
     hass.services.async_register("input_number", "set_value", record)
-    entry = site_entry(
+    spec = site_entry(
         ("driveway",),
         charger=lambda _: {CONF_CONTROL_ENTITY: "input_number.wallbox_power"},
         site_limit_kw=5.0,
         site_limit_entity=None,
     )
     hass.states.async_set("binary_sensor.driveway_plug", "on")
-    await async_setup_site(hass, entry)
+    await async_setup_site(hass, spec)
     # 5 kW budget, 11.04 kW charger: 5000 W, a multiple of the 100 W step, within 0..7400.
     assert [call.data["value"] for call in calls] == [5000.0]
 
@@ -182,7 +214,7 @@ async def test_ocpp_charger_gets_a_tx_profile_on_connector_one(hass: HomeAssista
         calls.append(call)
 
     hass.services.async_register("ocpp", "set_charge_rate", record)
-    entry = site_entry(
+    spec = site_entry(
         ("driveway",),
         charger=lambda _: {
             CONF_CONTROL: "ocpp",
@@ -195,9 +227,11 @@ async def test_ocpp_charger_gets_a_tx_profile_on_connector_one(hass: HomeAssista
         safety_margin_kw=0.5,
     )
     hass.states.async_set("binary_sensor.driveway_plug", "on")
-    await async_setup_site(hass, entry)
-    assert len(calls) == 1
-    data = calls[0].data
+    await async_setup_site(hass, spec)
+    # The safety net once (see test_ocpp_actuation.py), then the plan for the transaction.
+    purposes = [c.data["custom_profile"]["chargingProfilePurpose"] for c in calls]
+    assert sorted(purposes) == ["TxDefaultProfile", "TxProfile"]
+    data = next(c.data for c in calls if c.data["custom_profile"].get("transactionId"))
     assert data["devid"] == "CP-1"
     assert data["conn_id"] == 1
     profile = data["custom_profile"]
@@ -211,24 +245,26 @@ async def test_ocpp_charger_gets_a_tx_profile_on_connector_one(hass: HomeAssista
 
 async def test_script_control_gets_power_current_and_profile(hass: HomeAssistant) -> None:
     await async_setup_helpers(hass, ("driveway",))
-    hass.states.async_set("script.wallbox", "off")
+    hass.states.async_set("script.wallbox", "off", {"mode": "queued"})
     calls: list[ServiceCall] = []
 
     async def record(call: ServiceCall) -> None:
         calls.append(call)
 
-    hass.services.async_register("script", "turn_on", record)
-    entry = site_entry(
+    # Called by its own action, so that the call returns when the script has run.
+    hass.services.async_register("script", "wallbox", record)
+    spec = site_entry(
         ("driveway",),
         charger=lambda _: {CONF_CONTROL: "script", CONF_CONTROL_ENTITY: "script.wallbox"},
         site_limit_kw=7.36,
         site_limit_entity=None,
         resolution_min=15,
+        replan_min=15,
         horizon_h=4,
     )
     hass.states.async_set("binary_sensor.driveway_plug", "on")
-    await async_setup_site(hass, entry)
-    variables = calls[0].data["variables"]
+    await async_setup_site(hass, spec)
+    variables = calls[0].data
     assert variables["power_w"] == 7360
     assert variables["current_a"] == pytest.approx(10.7)
     assert variables["profile"]["chargingSchedule"]["chargingRateUnit"] == "W"
@@ -238,20 +274,20 @@ async def test_a_missing_entity_raises_a_repair_issue_until_it_returns(
     hass: HomeAssistant,
 ) -> None:
     await async_setup_helpers(hass, ("driveway",))
-    entry = site_entry(("driveway",), grid=True)
+    spec = site_entry(("driveway",), grid=True)
     hass.states.async_set("sensor.grid_power", "1000", {"unit_of_measurement": "W"})
-    await async_setup_site(hass, entry)
+    entry = await async_setup_site(hass, spec)
     registry = ir.async_get(hass)
     issue_id = f"missing_entity_{entry.entry_id}_sensor.grid_power"
     assert registry.async_get_issue(DOMAIN, issue_id) is None
     hass.states.async_remove("sensor.grid_power")
-    await coordinator(entry).async_refresh()
+    await replan(hass, entry)
     issue = registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_key == "missing_entity"
     assert issue.translation_placeholders == {"entity_id": "sensor.grid_power", "site": "Home"}
     hass.states.async_set("sensor.grid_power", "1000", {"unit_of_measurement": "W"})
-    await coordinator(entry).async_refresh()
+    await replan(hass, entry)
     assert registry.async_get_issue(DOMAIN, issue_id) is None
 
 
@@ -259,8 +295,8 @@ async def test_reservation_becomes_the_request_when_its_car_arrives(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     await async_setup_helpers(hass, ("garage",))
-    entry = site_entry(("garage",))
-    await async_setup_site(hass, entry)
+    spec = site_entry(("garage",))
+    entry = await async_setup_site(hass, spec)
     store = entry.runtime_data.store
     now = dt_util.utcnow()
     garage = subentry_id(entry, "garage")
@@ -268,8 +304,8 @@ async def test_reservation_becomes_the_request_when_its_car_arrives(
     store.add_reservation("removed-charger", now, now + timedelta(hours=3), 5.0)
     freezer.tick(timedelta(minutes=31))
     hass.states.async_set("binary_sensor.garage_plug", "on")
-    await hass.async_block_till_done()
-    await coordinator(entry).async_refresh()
+    await settle(hass)
+    await replan(hass, entry)
     assert store.requests[garage] == ChargingRequest(
         energy_kwh=7.5, departure=now + timedelta(hours=3)
     )
@@ -281,15 +317,21 @@ async def test_reservation_becomes_the_request_when_its_car_arrives(
 
 async def test_bad_readings_are_ignored_and_bad_controls_reported(hass: HomeAssistant) -> None:
     await async_setup_helpers(hass, ("driveway",))
-    # A limit entity in a unit that is no power, and a meter that is not a number: ignored.
+    hass.states.async_set("sensor.grid_power", "0", {"unit_of_measurement": "W"})
+    spec = site_entry(("driveway",), grid=True)
+    entry = await async_setup_site(hass, spec)
+    # A limit entity in a unit that is no power, a meter that is not a number, a control
+    # entity whose unit is neither a current nor a power: ignored or reported, never used.
     hass.states.async_set("sensor.grid_power", "n/a", {"unit_of_measurement": "W"})
     hass.states.async_set("input_number.site_limit", "9", {"unit_of_measurement": "A"})
     hass.states.async_set("input_number.driveway_current", "0", {"unit_of_measurement": "%"})
-    entry = site_entry(("driveway",), grid=True)
     hass.states.async_set("binary_sensor.driveway_plug", "on")
-    await async_setup_site(hass, entry)
+    await replan(hass, entry)
+    await replan(hass, entry)
     plan = coordinator(entry).data
-    assert plan.budget_kw == pytest.approx(22.0)  # the fixed limit, the meter ignored
+    # The last good limit and meter stand in; the charger that cannot be commanded is counted
+    # at its 11.04 kW maximum (its limit cannot be read), the rest is left for the others.
+    assert plan.budget_kw == pytest.approx(22.0 - 11.04)
     charger = plan.chargers[subentry_id(entry, "driveway")]
     assert charger.status is ChargerStatus.ERROR
     assert "not A, W or kW" in (charger.error or "")
@@ -297,16 +339,16 @@ async def test_bad_readings_are_ignored_and_bad_controls_reported(hass: HomeAssi
 
 async def test_attribute_changes_do_not_replan_and_options_reload(hass: HomeAssistant) -> None:
     await async_setup_helpers(hass, ("driveway",))
-    entry = site_entry(("driveway",))
-    await async_setup_site(hass, entry)
+    spec = site_entry(("driveway",))
+    entry = await async_setup_site(hass, spec)
     first = coordinator(entry).data.last_run
     hass.states.async_set("binary_sensor.driveway_plug", "off", {"friendly_name": "Plug"})
-    await hass.async_block_till_done()
+    await settle(hass)
     assert coordinator(entry).data.last_run == first
     hass.config_entries.async_update_entry(
         entry, options={**entry.options, "site_limit_entity": None, "site_limit_kw": 7.0}
     )
-    await hass.async_block_till_done()
+    await settle(hass)
     assert coordinator(entry).data.budget_kw == pytest.approx(7.0)
 
 
@@ -317,14 +359,29 @@ async def test_missing_ocpp_device_is_a_charger_error(hass: HomeAssistant) -> No
         """The OCPP integration's action, present but never reached."""
 
     hass.services.async_register("ocpp", "set_charge_rate", accept)
-    entry = site_entry(
+    ocpp_entry = MockConfigEntry(domain="ocpp")
+    ocpp_entry.add_to_hass(hass)
+    devices = dr.async_get(hass)
+    device = devices.async_get_or_create(
+        config_entry_id=ocpp_entry.entry_id, identifiers={("ocpp", "CP-1")}
+    )
+    hass.states.async_set("sensor.cp_1_transaction_id", "4711")
+    spec = site_entry(
         ("driveway",),
-        charger=lambda _: {CONF_CONTROL: "ocpp", CONF_OCPP_DEVICE: "no-such-device"},
+        charger=lambda _: {
+            CONF_CONTROL: "ocpp",
+            CONF_CONTROL_ENTITY: None,
+            CONF_OCPP_DEVICE: device.id,
+            CONF_TRANSACTION_ENTITY: "sensor.cp_1_transaction_id",
+        },
         site_limit_kw=11.0,
         site_limit_entity=None,
     )
+    entry = await async_setup_site(hass, spec)
+    devices.async_remove_device(device.id)  # the OCPP integration dropped the charger
     hass.states.async_set("binary_sensor.driveway_plug", "on")
-    await async_setup_site(hass, entry)
+    await replan(hass, entry)
+    await replan(hass, entry)
     charger = coordinator(entry).data.chargers[subentry_id(entry, "driveway")]
     assert charger.status is ChargerStatus.ERROR
     assert "not found" in (charger.error or "")
@@ -334,7 +391,8 @@ async def test_increases_wait_a_minute_and_decreases_do_not(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     await async_setup_helpers(hass, ("driveway",))
-    entry = site_entry(("driveway",))
+    spec = site_entry(("driveway",))
+    loaded: list[ConfigEntry] = []
 
     async def set_limit(kw: float) -> None:
         await hass.services.async_call(
@@ -343,18 +401,19 @@ async def test_increases_wait_a_minute_and_decreases_do_not(
             {"entity_id": "input_number.site_limit", "value": kw},
             blocking=True,
         )
-        if entry.state is ConfigEntryState.LOADED:
-            await coordinator(entry).async_refresh()
+        for entry in loaded:
+            await replan(hass, entry)
 
     await set_limit(6.9)
     hass.states.async_set("binary_sensor.driveway_plug", "on")
-    await async_setup_site(hass, entry)
+    entry = await async_setup_site(hass, spec)
+    loaded.append(entry)
     assert current(hass, "driveway") == 10.0  # 6.9 kW on 3 x 230 V
     freezer.tick(timedelta(seconds=30))
     await set_limit(8.97)
     assert current(hass, "driveway") == 10.0  # up to 13 A: held back, flash wear
     freezer.tick(timedelta(seconds=31))
-    await coordinator(entry).async_refresh()
+    await replan(hass, entry)
     assert current(hass, "driveway") == 13.0  # a minute after the last write
     await set_limit(6.9)
     assert current(hass, "driveway") == 10.0  # down: at once
@@ -364,14 +423,14 @@ async def test_an_input_going_away_is_logged_once_and_once_when_back(
     hass: HomeAssistant, caplog: pytest.LogCaptureFixture
 ) -> None:
     await async_setup_helpers(hass, ("driveway",))
-    entry = site_entry(("driveway",))
-    await async_setup_site(hass, entry)
+    spec = site_entry(("driveway",))
+    entry = await async_setup_site(hass, spec)
     hass.states.async_set("binary_sensor.driveway_plug", "unavailable")
     for _ in range(3):
-        await coordinator(entry).async_refresh()
+        await replan(hass, entry)
     hass.states.async_set("binary_sensor.driveway_plug", "off")
     for _ in range(2):
-        await coordinator(entry).async_refresh()
+        await replan(hass, entry)
     gone = [r for r in caplog.records if "binary_sensor.driveway_plug is unavailable" in r.message]
     back = [
         r for r in caplog.records if "binary_sensor.driveway_plug is available again" in r.message
@@ -384,7 +443,8 @@ async def test_a_charger_that_ignores_its_limit_is_counted_and_stopped(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     await async_setup_helpers(hass, ("driveway", "garage"))
-    entry = site_entry(
+    hass.states.async_set("sensor.garage_power", "0", {"unit_of_measurement": "kW"})
+    spec = site_entry(
         ("driveway", "garage"),
         charger=lambda name: {CONF_POWER_ENTITY: f"sensor.{name}_power"},
         site_limit_entity=None,
@@ -392,30 +452,31 @@ async def test_a_charger_that_ignores_its_limit_is_counted_and_stopped(
     )
     hass.states.async_set("sensor.driveway_power", "0", {"unit_of_measurement": "kW"})
     hass.states.async_set("binary_sensor.driveway_plug", "on")
-    await async_setup_site(hass, entry)
+    entry = await async_setup_site(hass, spec)
     assert current(hass, "driveway") == 7.0  # 5 kW on 3 x 230 V, whole amperes
     driveway = subentry_id(entry, "driveway")
     # The driveway charger ignores its limit and draws its full 11.04 kW.
     hass.states.async_set("sensor.driveway_power", "11.04", {"unit_of_measurement": "kW"})
-    freezer.tick(timedelta(minutes=1))
-    await coordinator(entry).async_refresh()
+    freezer.tick(timedelta(seconds=20))
+    await replan(hass, entry)
     assert coordinator(entry).data.chargers[driveway].status is ChargerStatus.CHARGING  # settling
     freezer.tick(timedelta(minutes=2))
     hass.states.async_set("binary_sensor.garage_plug", "on")
     for _ in range(2):
-        await coordinator(entry).async_refresh()
+        await replan(hass, entry)
     plan = coordinator(entry).data
     assert plan.chargers[driveway].status is ChargerStatus.ERROR
-    assert "not following its limit" in (plan.chargers[driveway].error or "")
+    assert plan.chargers[driveway].reason == "not_following"
+    assert plan.chargers[driveway].error == "draws 11.04 kW, limited to 4.83 kW"
     assert plan.budget_kw == pytest.approx(0.0, abs=1e-6)  # its draw takes the whole limit
     assert current(hass, "driveway") == 0.0  # told to stop
     assert current(hass, "garage") == 0.0  # no room left for the other car
     assert len([r for r in caplog.records if "not following its limit" in r.message]) == 1
     # It stops drawing: after it has had time to settle, it is scheduled again.
     hass.states.async_set("sensor.driveway_power", "0", {"unit_of_measurement": "kW"})
-    await coordinator(entry).async_refresh()
+    await replan(hass, entry)
     assert coordinator(entry).data.chargers[driveway].status is ChargerStatus.ERROR
     freezer.tick(timedelta(minutes=2))
-    await coordinator(entry).async_refresh()
+    await replan(hass, entry)
     assert coordinator(entry).data.chargers[driveway].status is not ChargerStatus.ERROR
     assert any("follows its limit again" in r.message for r in caplog.records)

@@ -33,6 +33,8 @@ from custom_components.optivgi.coordinator import OptiVgiCoordinator
 from custom_components.optivgi.models import ChargerStatus, ScheduleChange
 from custom_components.optivgi.sensor import CHARGER_SENSORS, MAX_SCHEDULE_CHANGES, SITE_SENSORS
 
+from .ha_site import async_setup_site as async_setup_flow_site, site_entry
+
 ENTRY_ID = "01KSITE0000000000000000000"
 DRIVEWAY_ID = "01KCHARGER00000000DRIVEWAY"
 NOW = datetime(2026, 1, 5, 17, 0, tzinfo=UTC)
@@ -45,8 +47,8 @@ SITE_OPTIONS: dict[str, Any] = {
     "horizon_h": 12,
     "replan_min": 5,
 }
+#: Exactly what the charger subentry flow stores for this charger (checked below).
 DRIVEWAY: dict[str, Any] = {
-    "name": "Driveway",
     "control": "number",
     "control_entity": "input_number.driveway_current",
     "plug_entity": "binary_sensor.driveway_plug",
@@ -178,10 +180,16 @@ async def test_site_sensors_show_the_plan(hass: HomeAssistant) -> None:
     assert friendly.attributes["friendly_name"] == "Home EV power budget"
 
 
-async def test_unplugged_charger_is_idle_with_no_next_change(hass: HomeAssistant) -> None:
-    await async_setup_site(hass)
+async def test_unplugged_charger_is_idle_with_no_next_change(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await async_setup_site(hass)
 
     hass.states.async_set("binary_sensor.driveway_plug", "off")
+    await hass.async_block_till_done()
+    assert state_of(hass, DRIVEWAY_SENSOR_IDS["status"]) == "charging"  # a glitch, so far
+    freezer.tick(timedelta(seconds=61))
+    await coordinator_of(entry).async_refresh()
     await hass.async_block_till_done()
 
     assert state_of(hass, DRIVEWAY_SENSOR_IDS["status"]) == "idle"
@@ -191,6 +199,28 @@ async def test_unplugged_charger_is_idle_with_no_next_change(hass: HomeAssistant
     power = hass.states.get(DRIVEWAY_SENSOR_IDS["power_setpoint"])
     assert power is not None
     assert power.attributes["schedule"] == [{"start": "2026-01-05T17:00:00+00:00", "kw": 0.0}]
+
+
+async def test_the_fixture_holds_what_the_flow_stores(hass: HomeAssistant) -> None:
+    """The charger subentry above is what the real flows make of the same answers."""
+    await async_setup_component(
+        hass,
+        "input_number",
+        {"input_number": {"driveway_current": {"min": 0, "max": 32, "unit_of_measurement": "A"}}},
+    )
+    hass.states.async_set("binary_sensor.driveway_plug", "on")
+    spec = site_entry(
+        ("driveway",),
+        site_limit_entity=None,
+        site_limit_kw=SITE_OPTIONS["site_limit_kw"],
+    )
+    entry = await async_setup_flow_site(hass, spec)
+    [subentry] = entry.subentries.values()
+    assert subentry.title == "Driveway"
+    stored = {k: v for k, v in subentry.data.items() if k in DRIVEWAY}
+    assert stored == DRIVEWAY
+    assert set(subentry.data) - set(DRIVEWAY) <= {"plug_states", "battery_kwh", "target_soc"}
+    assert "name" not in subentry.data
 
 
 async def test_long_schedule_is_capped_and_not_recorded(hass: HomeAssistant) -> None:

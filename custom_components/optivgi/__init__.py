@@ -2,13 +2,15 @@
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
+from .charger_config import ChargerConfig
 from .const import DOMAIN
 from .coordinator import OptiVgiConfigEntry, OptiVgiCoordinator, OptiVgiRuntimeData
+from .safety_net import async_install_safety_nets, async_remove_safety_nets
 from .services import async_setup_services
-from .store import RequestStore
+from .store import RequestStore, async_remove_store
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS = [Platform.SENSOR]
@@ -20,21 +22,40 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa:
     return True
 
 
+def _retired_key(entry_id: str) -> str:
+    return f"{DOMAIN}_retired_{entry_id}"
+
+
 async def async_setup_entry(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> bool:
     """Load a site: its requests, its worker's first plan, its sensors and its triggers."""
     store = RequestStore(hass, entry.entry_id)
     await store.async_load()
-    coordinator = OptiVgiCoordinator(hass, entry, store)
+    store.retain_chargers(set(entry.subentries))
+    retired: dict[str, ChargerConfig] = hass.data.pop(_retired_key(entry.entry_id), {})
+    coordinator = OptiVgiCoordinator(hass, entry, store, retired)
+    # The actuator reads back what each charger applies before the first plan is made.
+    coordinator.translation.actuator.async_start()
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = OptiVgiRuntimeData(coordinator=coordinator, store=store)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     coordinator.async_track_sources()
+    entry.async_create_background_task(
+        hass,
+        async_install_safety_nets(hass, entry, coordinator.translation.actuator),
+        "optivgi safety nets",
+    )
     # Options, chargers added, changed or removed: reload with the new settings.
     entry.async_on_unload(entry.add_update_listener(_async_reload))
     return True
 
 
 async def _async_reload(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> None:
+    # A charger removed while charging is stopped and counted by the next instance until its
+    # draw is seen to fall: hand its settings over.
+    chargers = entry.runtime_data.coordinator.translation.chargers
+    removed = {cid: c for cid, c in chargers.items() if cid not in entry.subentries}
+    if removed:
+        hass.data[_retired_key(entry.entry_id)] = removed
     await hass.config_entries.async_reload(entry.entry_id)
 
 
@@ -42,3 +63,14 @@ async def async_unload_entry(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> 
     """Unload a site; its requests are written to storage first."""
     await entry.runtime_data.store.async_flush()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> None:
+    """A site was deleted: delete its stored requests and every repair issue it raised."""
+    await async_remove_store(hass, entry.entry_id)
+    await async_remove_safety_nets(hass, entry.entry_id)
+    # Every issue a site raises has the site's entry id in its issue id.
+    registry = ir.async_get(hass)
+    for domain, issue_id in list(registry.issues):
+        if domain == DOMAIN and entry.entry_id in issue_id:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)

@@ -6,7 +6,6 @@ from types import MappingProxyType
 from typing import Any
 
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.const import CONF_NAME
 from homeassistant.util import dt as dt_util
 
 from .const import (
@@ -15,15 +14,19 @@ from .const import (
     CONF_CONTROL_ENTITY,
     CONF_DEFAULT_DEPARTURE,
     CONF_DEFAULT_ENERGY_KWH,
+    CONF_FEEDBACK_ENTITY,
     CONF_MAX_CURRENT_A,
     CONF_MIN_CURRENT_A,
     CONF_OCPP_DEVICE,
+    CONF_OFFERED_ENTITY,
     CONF_PHASES,
     CONF_PLUG_ENTITY,
     CONF_PLUG_STATES,
     CONF_POWER_ENTITY,
+    CONF_SAFE_CURRENT_A,
     CONF_SESSION_ENERGY_ENTITY,
     CONF_SOC_ENTITY,
+    CONF_SWITCH_ENTITY,
     CONF_TARGET_SOC,
     CONF_TRANSACTION_ENTITY,
     CONF_VOLTAGE,
@@ -64,21 +67,32 @@ class ChargerConfig:
     max_current_a: float
     phases: int
     voltage: float
+    #: Optional on/off entity that pauses the charger (for a `number` that cannot reach 0).
+    switch_entity: str | None = None
+    #: Optional entity that reports the limit a script charger really applies (A or W).
+    feedback_entity: str | None = None
+    #: The OCPP integration's offered-current sensor of this charger, if configured.
+    offered_entity: str | None = None
+    #: The OCPP TxDefaultProfile's current (A): what a new session starts at before we plan it.
+    safe_current_a: float | None = None
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> ChargerConfig:
-        """Read a charger subentry, with defaults for what it leaves out."""
-        return cls.from_data(subentry.subentry_id, subentry.data)
+        """Read a charger subentry, with defaults for what it leaves out.
+
+        The name is the subentry's title: the flow stores it there and nowhere else.
+        """
+        return cls.from_data(subentry.subentry_id, subentry.title, subentry.data)
 
     @classmethod
     def from_data(
-        cls, charger_id: str, data: MappingProxyType[str, Any] | dict[str, Any]
+        cls, charger_id: str, name: str, data: MappingProxyType[str, Any] | dict[str, Any]
     ) -> ChargerConfig:
-        """Read a charger's settings."""
+        """Read a charger's settings (`name` is the user's name for it)."""
         departure = dt_util.parse_time(str(data.get(CONF_DEFAULT_DEPARTURE, DEFAULT_DEPARTURE)))
         return cls(
             charger_id=charger_id,
-            name=str(data.get(CONF_NAME, charger_id)),
+            name=name,
             control=Control(data.get(CONF_CONTROL, Control.NUMBER)),
             control_entity=data.get(CONF_CONTROL_ENTITY),
             ocpp_device=data.get(CONF_OCPP_DEVICE),
@@ -98,6 +112,12 @@ class ChargerConfig:
             max_current_a=float(data.get(CONF_MAX_CURRENT_A, DEFAULT_MAX_CURRENT_A)),
             phases=int(data.get(CONF_PHASES, DEFAULT_PHASES)),
             voltage=float(data.get(CONF_VOLTAGE, DEFAULT_VOLTAGE)),
+            switch_entity=data.get(CONF_SWITCH_ENTITY),
+            feedback_entity=data.get(CONF_FEEDBACK_ENTITY),
+            offered_entity=data.get(CONF_OFFERED_ENTITY),
+            safe_current_a=(
+                float(data[CONF_SAFE_CURRENT_A]) if CONF_SAFE_CURRENT_A in data else None
+            ),
         )
 
     @property
@@ -110,10 +130,22 @@ class ChargerConfig:
         """Highest power (kW)."""
         return amps_to_kw(self.max_current_a, self.voltage, self.phases)
 
-    def source_entity_ids(self) -> set[str]:
-        """Entities whose state changes should trigger a re-plan.
+    @property
+    def safe_kw(self) -> float:
+        """The power of the charger's safety-net default profile (kW): its minimum unless set."""
+        amps = self.min_current_a if self.safe_current_a is None else self.safe_current_a
+        return amps_to_kw(amps, self.voltage, self.phases)
 
-        Not the control entity: our own writes would each trigger another cycle.
+    def trigger_entity_ids(self) -> set[str]:
+        """Entities whose state changes re-plan at once: a car arriving, leaving or a new session.
+
+        Not the control or power entities (our own writes would each trigger another cycle and
+        flap), nor session energy or SoC (they tick while charging; the timer reads them).
         """
-        entities = (self.plug_entity, self.power_entity, self.session_energy_entity)
-        return {entity_id for entity_id in (*entities, self.soc_entity) if entity_id}
+        return {e for e in (self.plug_entity, self.transaction_entity) if e}
+
+    def readback_entity_ids(self) -> set[str]:
+        """Entities that confirm (or refute) a write: read back when they change."""
+        if self.control is Control.NUMBER:
+            return {e for e in (self.control_entity, self.switch_entity) if e}
+        return {e for e in (self.feedback_entity, self.offered_entity) if e}

@@ -68,22 +68,26 @@ from .const import (
     CONF_CONTROL_ENTITY,
     CONF_DEFAULT_DEPARTURE,
     CONF_DEFAULT_ENERGY_KWH,
+    CONF_FEEDBACK_ENTITY,
     CONF_GRID_POWER_ENTITY,
     CONF_HORIZON_H,
     CONF_MAX_CURRENT_A,
     CONF_MIN_CURRENT_A,
     CONF_OCPP_DEVICE,
+    CONF_OFFERED_ENTITY,
     CONF_PHASES,
     CONF_PLUG_ENTITY,
     CONF_PLUG_STATES,
     CONF_POWER_ENTITY,
     CONF_REPLAN_MIN,
     CONF_RESOLUTION_MIN,
+    CONF_SAFE_CURRENT_A,
     CONF_SAFETY_MARGIN_KW,
     CONF_SESSION_ENERGY_ENTITY,
     CONF_SITE_LIMIT_ENTITY,
     CONF_SITE_LIMIT_KW,
     CONF_SOC_ENTITY,
+    CONF_SWITCH_ENTITY,
     CONF_TARGET_SOC,
     CONF_TRANSACTION_ENTITY,
     CONF_VOLTAGE,
@@ -112,6 +116,7 @@ from .const import (
 #: The community OCPP integration (lbbrhzn/ocpp) whose devices an OCPP charger is picked from.
 OCPP_INTEGRATION: Final = "ocpp"
 _INPUT_NUMBER: Final = "input_number"
+_INPUT_BOOLEAN: Final = "input_boolean"
 _SCRIPT: Final = "script"
 
 #: Units a power entity may have; readers convert with `PowerConverter`.
@@ -217,6 +222,9 @@ CONTROL_SCHEMAS: Final[Mapping[Control, probatio.Schema]] = {
             probatio.Required(CONF_CONTROL_ENTITY): EntitySelector(
                 EntitySelectorConfig(domain=[Platform.NUMBER, _INPUT_NUMBER])
             ),
+            probatio.Optional(CONF_SWITCH_ENTITY): EntitySelector(
+                EntitySelectorConfig(domain=[Platform.SWITCH, _INPUT_BOOLEAN])
+            ),
         }
     ),
     Control.OCPP: probatio.Schema(
@@ -229,12 +237,31 @@ CONTROL_SCHEMAS: Final[Mapping[Control, probatio.Schema]] = {
             probatio.Optional(CONF_TRANSACTION_ENTITY): EntitySelector(
                 EntitySelectorConfig(domain=Platform.SENSOR)
             ),
+            probatio.Optional(CONF_OFFERED_ENTITY): EntitySelector(
+                EntitySelectorConfig(
+                    filter=EntityWithDeviceFilterSelectorConfig(
+                        domain=Platform.SENSOR, device_class=SensorDeviceClass.CURRENT
+                    )
+                )
+            ),
+            probatio.Optional(CONF_SAFE_CURRENT_A): NumberSelector(
+                NumberSelectorConfig(
+                    min=0,
+                    max=80,
+                    step=0.1,
+                    unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
         }
     ),
     Control.SCRIPT: probatio.Schema(
         {
             probatio.Required(CONF_CONTROL_ENTITY): EntitySelector(
                 EntitySelectorConfig(domain=_SCRIPT)
+            ),
+            probatio.Optional(CONF_FEEDBACK_ENTITY): EntitySelector(
+                EntitySelectorConfig(domain=[Platform.SENSOR, Platform.NUMBER, _INPUT_NUMBER])
             ),
         }
     ),
@@ -316,9 +343,18 @@ _DETAILS_ENTITY_RULES: Final[_EntityRules] = {
     CONF_SOC_ENTITY: (None, ""),
 }
 _CONTROL_ENTITY_RULES: Final[Mapping[Control, _EntityRules]] = {
-    Control.NUMBER: {CONF_CONTROL_ENTITY: (CONTROL_UNITS, "unit_not_current_or_power")},
-    Control.OCPP: {CONF_TRANSACTION_ENTITY: (None, "")},
-    Control.SCRIPT: {CONF_CONTROL_ENTITY: (None, "")},
+    Control.NUMBER: {
+        CONF_CONTROL_ENTITY: (CONTROL_UNITS, "unit_not_current_or_power"),
+        CONF_SWITCH_ENTITY: (None, ""),
+    },
+    Control.OCPP: {
+        CONF_TRANSACTION_ENTITY: (None, ""),
+        CONF_OFFERED_ENTITY: (CONTROL_UNITS, "unit_not_current_or_power"),
+    },
+    Control.SCRIPT: {
+        CONF_CONTROL_ENTITY: (None, ""),
+        CONF_FEEDBACK_ENTITY: (CONTROL_UNITS, "unit_not_current_or_power"),
+    },
 }
 
 
@@ -463,6 +499,10 @@ class _ChargerSteps[
             device_id = user_input.get(CONF_OCPP_DEVICE)
             if device_id is not None and dr.async_get(self.hass).async_get(device_id) is None:
                 errors[CONF_OCPP_DEVICE] = "device_not_found"
+            if not errors and self._script_drops_calls(user_input.get(CONF_CONTROL_ENTITY)):
+                # A warning, not a refusal: submitting the same script again accepts it.
+                self._warned_script = user_input.get(CONF_CONTROL_ENTITY)
+                errors[CONF_CONTROL_ENTITY] = "script_mode_drops_calls"
             if not errors:
                 self._charger_data.update(user_input)
                 return await self.async_step_details()
@@ -476,6 +516,22 @@ class _ChargerSteps[
             data_schema=self.add_suggested_values_to_schema(CONTROL_SCHEMAS[control], suggestions),
             errors=errors,
         )
+
+    _warned_script: str | None = None
+
+    def _script_drops_calls(self, entity_id: str | None) -> bool:
+        """Whether the script runs in mode `single` (a call while it runs is dropped).
+
+        Only the first time it is chosen: the user was told and may keep it.
+        """
+        if (
+            entity_id is None
+            or not entity_id.startswith(f"{_SCRIPT}.")
+            or entity_id == self._warned_script
+        ):
+            return False
+        state = self.hass.states.get(entity_id)
+        return state is not None and state.attributes.get("mode", "single") == "single"
 
     async def async_step_details(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """Ask how a car is seen and what it needs, and the charger's electrical limits."""

@@ -37,6 +37,14 @@ CONF_MIN_CURRENT_A: Final = "min_current_a"
 CONF_MAX_CURRENT_A: Final = "max_current_a"
 CONF_PHASES: Final = "phases"
 CONF_VOLTAGE: Final = "voltage"
+#: Optional per charger: an on/off entity that pauses a charger whose `number` cannot go to 0.
+CONF_SWITCH_ENTITY: Final = "switch_entity"
+#: Optional per script charger: an entity whose state is the limit the charger really applies.
+CONF_FEEDBACK_ENTITY: Final = "feedback_entity"
+#: Optional per OCPP charger: the OCPP integration's offered-current sensor (the truth).
+CONF_OFFERED_ENTITY: Final = "offered_entity"
+#: Per OCPP charger: the current of the TxDefaultProfile installed as the charger's safety net.
+CONF_SAFE_CURRENT_A: Final = "safe_current_a"
 
 
 class Control(StrEnum):
@@ -62,7 +70,18 @@ DEFAULT_HORIZON_H: Final = 24
 DEFAULT_REPLAN_MIN: Final = 5
 DEFAULT_SAFETY_MARGIN_KW: Final = 0.5
 
-DEFAULT_PLUG_STATES: Final = ("on", "connected", "charging", "occupied", "preparing")
+#: Plug states that mean "a car is plugged in". OCPP's SuspendedEV/SuspendedEVSE are a car that
+#: is plugged in but paused (often by us); Finishing is a car still plugged after its session.
+DEFAULT_PLUG_STATES: Final = (
+    "on",
+    "connected",
+    "charging",
+    "occupied",
+    "preparing",
+    "suspendedev",
+    "suspendedevse",
+    "finishing",
+)
 DEFAULT_ENERGY_KWH: Final = 20.0
 DEFAULT_DEPARTURE: Final = "07:30:00"
 DEFAULT_MIN_CURRENT_A: Final = 6.0
@@ -72,9 +91,6 @@ DEFAULT_VOLTAGE: Final = 230.0
 DEFAULT_BATTERY_KWH: Final = 60.0
 DEFAULT_TARGET_SOC: Final = 80.0
 
-#: A state change of a source entity triggers a re-plan at most this often (s): a chatty grid
-#: meter must not cause a solve per reading.
-STATE_CHANGE_DEBOUNCE_S: Final = 10.0
 #: A charger's limit is written at most this often (s), unless it must go down (flash wear).
 MIN_WRITE_INTERVAL_S: Final = 60.0
 #: Set-point changes smaller than this are not written (A; W chargers: x 230 V).
@@ -83,7 +99,29 @@ WRITE_DEADBAND_A: Final = 0.5
 METER_GRACE_S: Final = 120.0
 
 #: After a write, a charger has this long to settle before its draw is compared with it (s).
-FOLLOW_GRACE_S: Final = 120.0
+#: IEC 61851 gives a car 5 s to follow a new limit; this leaves room for slow chargers.
+FOLLOW_GRACE_S: Final = 30.0
+
+# Actuation (DESIGN §5): desired, sent, confirmed.
+#: A write must be confirmed by reading the charger back within this window (s).
+CONFIRM_WINDOW_S: Final = 15.0
+#: After decreases are confirmed, increases wait this long (s): a car follows a lower limit
+#: within 5 s (IEC 61851-1), so only then is the room it frees really free.
+DECREASE_SETTLE_S: Final = 6.0
+#: One write (a service call, a script run) may take at most this long (s).
+WRITE_TIMEOUT_S: Final = 10.0
+#: Waits before retrying an unconfirmed write, by failure count (s); the last one repeats.
+RETRY_BACKOFF_S: Final = (15.0, 30.0, 60.0, 120.0, 300.0)
+#: After this many failed or unconfirmed writes in a row a charger is `unresponsive`.
+UNRESPONSIVE_AFTER: Final = 3
+#: A charger switched on stays on, and one switched off stays off, at least this long (s),
+#: unless the site limit needs the cut: cars and contactors do not like flapping.
+MIN_ON_S: Final = 300.0
+MIN_OFF_S: Final = 300.0
+#: The non-EV load (grid minus chargers) must move by this much to re-plan before the timer (kW).
+NON_EV_TRIGGER_KW: Final = 1.0
+#: A power reading beyond this many times the fixed site limit is absurd: not a value (kW/kW).
+ABSURD_POWER_FACTOR: Final = 10.0
 #: Drawing more than the command by this much (kW, or 10 % if more) is not following it.
 FOLLOW_TOLERANCE_KW: Final = 0.5
 

@@ -1,20 +1,26 @@
 """The SCM worker: one coordinator per site re-plans on a timer, on state changes and on request.
 
-Each cycle runs `scm_runner` with the Home Assistant translation; the solve runs in the executor.
-State changes of the site's source entities ask for a re-plan through the coordinator's
-debouncer, so a chatty meter does not cause a solve per reading.
+Each cycle runs `scm_runner` with the Home Assistant translation; the solve and the plan's
+building run in the executor. Only material changes re-plan before the timer (DESIGN §5): a car
+arriving or leaving, a new transaction, the limit, the load beside the chargers moving by more
+than `NON_EV_TRIGGER_KW`, a request, a write that failed. A re-plan asked for while a cycle runs
+runs right after it; none is dropped.
 """
 
+import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
-from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.event import async_track_state_change_event
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .charger_config import ChargerConfig
+from .charger_issues import async_update_charger_issues
 from .const import (
     CONF_ALGORITHM,
     CONF_HORIZON_H,
@@ -27,16 +33,17 @@ from .const import (
     DOMAIN,
     EVENT_SCHEDULE_UPDATED,
     LOGGER,
-    STATE_CHANGE_DEBOUNCE_S,
     AlgorithmChoice,
 )
 from .hass_translation import HomeAssistantTranslation
 from .models import SitePlan
 from .plan import build_site_plan
+from .readings import MISSING_STATES
 from .scm.algorithm import Algorithm
 from .scm.constants import SchedulingParameters
 from .scm.go_algorithm import GoAlgorithm
 from .scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
+from .scm.warm import WarmStart
 from .scm_runner import scm_runner
 from .store import RequestStore
 
@@ -71,7 +78,13 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
 
     config_entry: OptiVgiConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: OptiVgiConfigEntry, store: RequestStore) -> None:
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: OptiVgiConfigEntry,
+        store: RequestStore,
+        retired: Mapping[str, ChargerConfig] | None = None,
+    ) -> None:
         """Set up the timer (the re-plan interval) and the re-plan debouncer."""
         super().__init__(
             hass,
@@ -81,9 +94,6 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
             update_interval=timedelta(
                 minutes=int(entry.options.get(CONF_REPLAN_MIN, DEFAULT_REPLAN_MIN))
             ),
-            request_refresh_debouncer=Debouncer(
-                hass, LOGGER, cooldown=STATE_CHANGE_DEBOUNCE_S, immediate=True
-            ),
             always_update=True,
         )
         self.store = store
@@ -91,19 +101,51 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
         self.algorithm_cls = ALGORITHMS.get(
             entry.options.get(CONF_ALGORITHM, DEFAULT_ALGORITHM), PulpNumericalAlgorithm
         )
-        self.translation = HomeAssistantTranslation(hass, entry, store, self.params)
+        self.translation = HomeAssistantTranslation(
+            hass,
+            entry,
+            store,
+            self.params,
+            request_replan=self._request_replan_soon,
+            retired=retired,
+        )
+        self.warm = WarmStart()
         self._reason = "setup"
+        self._again: str | None = None
+        self._cycle = asyncio.Lock()
         self._unsubscribe_sources: CALLBACK_TYPE | None = None
+        #: How many cycles ran, by reason kind (diagnostics; the demo counts solves with it).
+        self.cycles = 0
 
     async def async_request_replan(self, reason: str) -> None:
-        """Ask for a re-plan (debounced); `reason` is recorded with the cycle."""
+        """Re-plan now; asked for while a cycle runs, once right after it (never dropped).
+
+        No debouncer: only material changes ask (see `_async_source_changed`), and a burst of
+        them while a cycle runs becomes one more cycle.
+        """
+        if self._cycle.locked():
+            self._again = reason
+            return
         self._reason = reason
-        await self.async_request_refresh()
+        await self.async_refresh()
+
+    @callback
+    def _request_replan_soon(self, reason: str) -> None:
+        """The actuator's way to ask for a re-plan (a failed or unconfirmed write)."""
+        if not self.translation.actuator.closed:
+            self.config_entry.async_create_task(
+                self.hass, self.async_request_replan(reason), "optivgi re-plan", eager_start=False
+            )
 
     @callback
     def async_track_sources(self) -> None:
-        """Re-plan when any entity the site reads changes state."""
-        entity_ids = sorted(self.translation.source_entity_ids())
+        """Re-plan on material changes of the entities the site reads."""
+        translation = self.translation
+        entity_ids = sorted(
+            translation.trigger_entity_ids()
+            | translation.power_entity_ids()
+            | translation.control_entity_ids()
+        )
         if not entity_ids:
             return
         self._unsubscribe_sources = async_track_state_change_event(
@@ -121,12 +163,38 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
         old, new = event.data["old_state"], event.data["new_state"]
         if old is not None and new is not None and old.state == new.state:
             return  # attribute-only changes do not change the plan
-        await self.async_request_replan(f"state change of {event.data['entity_id']}")
+        entity_id = event.data["entity_id"]
+        if entity_id in self.translation.control_entity_ids():
+            gone = [s is None or s.state in MISSING_STATES for s in (old, new)]
+            if gone[0] == gone[1]:
+                return  # a value the actuator reads back, not a charger going or coming
+        # Meters move with every command: only a load beside the chargers that moved, or a
+        # charger or site drawing more than allowed, is worth a re-plan (no feedback loop).
+        metered = self.translation.power_entity_ids() | {self.translation.site.grid_entity}
+        if entity_id in metered and not self.translation.power_changed(entity_id):
+            return
+        await self.async_request_replan(f"state change of {entity_id}")
+
+    async def async_shutdown(self) -> None:
+        """Stop for good: no command is sent after this, even by a cycle still in flight."""
+        await self.translation.actuator.async_close()
+        await super().async_shutdown()
 
     async def _async_update_data(self) -> SitePlan:
         """Run one SCM cycle and publish its plan."""
+        try:
+            async with self._cycle:
+                return await self._async_cycle()
+        finally:
+            # After the lock is released, and after this refresh has published its plan.
+            if (again := self._again) is not None and not self.translation.actuator.closed:
+                self._again = None
+                self._request_replan_soon(again)
+
+    async def _async_cycle(self) -> SitePlan:
         reason, self._reason = self._reason, "timer"
         now = dt_util.utcnow()
+        self.cycles += 1
         if self.store.prune(now):
             LOGGER.debug("Dropped expired requests or reservations")
         report = await scm_runner(
@@ -136,14 +204,30 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
             group_name=self.config_entry.title,
             params=self.params,
             now=now,
+            warm=self.warm,
         )
-        plan = build_site_plan(
-            report,
-            translation=self.translation,
-            params=self.params,
-            reason=reason,
-            last_run=now,
+        reading = self.translation.reading
+        if report.failed_step == "inputs" or reading is None:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="cycle_failed",
+                translation_placeholders={
+                    "site": self.config_entry.title,
+                    "error": str(report.error),
+                },
+            )
+        plan = await self.hass.async_add_executor_job(
+            partial(
+                build_site_plan,
+                report,
+                reading=reading,
+                chargers=self.translation.chargers,
+                params=self.params,
+                reason=reason,
+                last_run=now,
+            )
         )
+        async_update_charger_issues(self.hass, self.config_entry, plan)
         self.hass.bus.async_fire(
             EVENT_SCHEDULE_UPDATED,
             {

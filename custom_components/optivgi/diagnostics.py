@@ -35,6 +35,7 @@ async def async_get_config_entry_diagnostics(
     """The site as configured, its last plan (with why it ran) and its requests."""
     coordinator = entry.runtime_data.coordinator
     store = entry.runtime_data.store
+    actuator = coordinator.translation.actuator
     return {
         "entry": {
             "title": entry.title,
@@ -53,6 +54,10 @@ async def async_get_config_entry_diagnostics(
         "plan": _jsonable(asdict(coordinator.data)),
         "requests": {
             charger_id: _jsonable(asdict(request)) for charger_id, request in store.requests.items()
+        },
+        "actuation": {
+            actuator.controls[cid].charger.name: _jsonable(asdict(link))
+            for cid, link in actuator.links.items()
         },
         "reservations": [
             _jsonable(asdict(reservation)) for reservation in store.reservations.values()

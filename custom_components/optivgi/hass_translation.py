@@ -1,47 +1,60 @@
-"""The Translation for Home Assistant: reads chargers, meters and requests; writes set-points.
+"""The Translation for Home Assistant: reads the site into one `SiteReading`, commands chargers.
 
-Reading is conservative. A charger whose plug or control entity is unavailable is not scheduled
-and is counted as drawing its last commanded power (its maximum if it was never commanded). An
-unavailable grid meter is replaced by its last good reading for a grace period, then ignored:
-the budget is then the fixed limit minus the safety margin. Inputs that go away are logged once,
-and once when they return; a configured entity that no longer exists raises a repair issue.
-
-Writing goes through `ChargerCommands`, which spares the chargers' flash.
+Reading is conservative (DESIGN §5). A charger that cannot be read, commanded or confirmed is
+not planned: it is counted at the most it may be drawing (`Actuator.bound_kw`) and the others are
+planned around it; a charger that failed is sent its stop value until that is confirmed. A
+`number` that cannot pause, and a charger that must stay on a little longer (`MIN_ON_S`), is
+planned on top of a floor that is counted apart; a charger switched off stays off for
+`MIN_OFF_S`. Writing goes through the `Actuator`, which confirms each command.
 """
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE, UnitOfPower
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
-from .charger_commands import ChargerCommands
+from .actuator import Actuator
 from .charger_config import ChargerConfig
+from .charger_control import Command
+from .charger_reader import ChargerReader
 from .const import (
-    CONF_GRID_POWER_ENTITY,
-    CONF_SAFETY_MARGIN_KW,
-    CONF_SITE_LIMIT_ENTITY,
-    CONF_SITE_LIMIT_KW,
-    DEFAULT_SAFETY_MARGIN_KW,
-    DEFAULT_SITE_LIMIT_KW,
-    DOMAIN,
-    FOLLOW_GRACE_S,
-    FOLLOW_TOLERANCE_KW,
-    LOGGER,
-    METER_GRACE_S,
+    CONFIRM_WINDOW_S,
+    MIN_OFF_S,
+    MIN_ON_S,
+    NON_EV_TRIGGER_KW,
     SUBENTRY_TYPE_CHARGER,
     Control,
 )
-from .readings import MISSING_STATES, state_kw, state_kwh, state_number
-from .scm.constants import SchedulingParameters
+from .input_watch import InputWatch
+from .ocpp_profiles import stop_profile, valid_transaction
+from .readings import state_kw, state_kwh, state_number
+from .requests import departure_for, energy_wanted, take_arrived_reservation
+from .scm.constants import TOLERANCE, SchedulingParameters
 from .scm.ev import EV, ChargingProfile, ChargingRateUnit
-from .store import ChargingRequest, RequestStore
+from .sessions import SessionTracker
+from .site_budget import SiteBudget
+from .site_reading import ChargerReading, SiteReading
+from .store import RequestStore
 from .translation import Translation
 
 RESERVATION_PREFIX = "reservation-"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Wanted:
+    """A plugged-in, plannable charger before the floors are settled."""
+
+    energy_kwh: float
+    departure: datetime
+    arrival: datetime
+    floor_kw: float
+    #: It was switched on less than `MIN_ON_S` ago: kept at its minimum if the plan pauses it.
+    held: bool
+    transaction_id: int | None
 
 
 class HomeAssistantTranslation(Translation):
@@ -53,8 +66,11 @@ class HomeAssistantTranslation(Translation):
         entry: ConfigEntry,
         store: RequestStore,
         params: SchedulingParameters,
+        *,
+        request_replan: Callable[[str], None],
+        retired: Mapping[str, ChargerConfig] | None = None,
     ) -> None:
-        """Read the site's chargers from its subentries."""
+        """Read the site's chargers from its subentries; `retired` were removed just now."""
         self.hass = hass
         self.entry = entry
         self.store = store
@@ -64,292 +80,206 @@ class HomeAssistantTranslation(Translation):
             for subentry_id, subentry in entry.subentries.items()
             if subentry.subentry_type == SUBENTRY_TYPE_CHARGER
         }
-        self.commands = ChargerCommands(hass)
-        #: Per charger: plugged in now, energy delivered this session (kWh, own estimate).
-        self.connected: dict[str, bool] = {}
-        self._session_kwh: dict[str, float] = {}
+        self.retired = {cid: c for cid, c in (retired or {}).items() if cid not in self.chargers}
+        self._retired_at = dt_util.utcnow()
+        self.watch = InputWatch(hass, entry)
+        self.site = SiteBudget(entry.options, self.watch.state)
+        self.sessions = SessionTracker(store)
+        self.actuator = Actuator(hass, {**self.chargers, **self.retired}, request_replan)
+        self.reader = ChargerReader(hass, self.watch, self.actuator)
+        self.reading: SiteReading | None = None
+        self._wanted: dict[str, _Wanted] = {}
         self._last_read: datetime | None = None
-        #: Per charger: why it cannot be scheduled or commanded; requested energy (kWh).
-        self.errors: dict[str, str] = {}
-        self.requested_kwh: dict[str, float] = {}
-        self.departures: dict[str, datetime] = {}
-        #: Budget for EVs now (kW), and what unavailable chargers are assumed to draw.
-        self.budget_kw = 0.0
-        self.reserved_kw = 0.0
-        self._meter: tuple[float, datetime] | None = None
-        self._gone: set[str] = set()
-        #: Chargers that drew more than they were told, and how much.
-        self.not_following: dict[str, str] = {}
 
-    # --- what to watch -------------------------------------------------------------------
-    def source_entity_ids(self) -> set[str]:
-        """Every entity whose state changes should trigger a re-plan."""
-        options = self.entry.options
-        site = {options.get(CONF_SITE_LIMIT_ENTITY), options.get(CONF_GRID_POWER_ENTITY)}
-        chargers = {e for c in self.chargers.values() for e in c.source_entity_ids()}
-        return {entity_id for entity_id in site | chargers if entity_id}
+    # --- what to watch ---------------------------------------------------------------------
+    def trigger_entity_ids(self) -> set[str]:
+        """Entities whose changes re-plan at once (the grid meter only past a threshold)."""
+        chargers = {e for c in self.chargers.values() for e in c.trigger_entity_ids()}
+        return self.site.entity_ids() | chargers
 
-    def _state(self, entity_id: str | None) -> State | None:
-        """The entity's state; logs once when it goes away and once when it returns."""
-        if entity_id is None:
-            return None
-        state = self.hass.states.get(entity_id)
-        missing = state is None or state.state == STATE_UNAVAILABLE
-        issue_id = f"missing_entity_{self.entry.entry_id}_{entity_id}"
-        if missing and entity_id not in self._gone:
-            self._gone.add(entity_id)
-            LOGGER.warning(
-                "%s: %s is unavailable; planning conservatively", self.entry.title, entity_id
-            )
-        elif not missing and entity_id in self._gone:
-            self._gone.discard(entity_id)
-            LOGGER.info("%s: %s is available again", self.entry.title, entity_id)
-        if state is None and self.hass.is_running:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key="missing_entity",
-                translation_placeholders={"entity_id": entity_id, "site": self.entry.title},
-            )
-        elif state is not None:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-        return state
+    def control_entity_ids(self) -> set[str]:
+        """Entities that command or report a charger's limit: only their availability re-plans.
 
-    # --- reading ---------------------------------------------------------------------------
-    def _plugged_in(self, charger: ChargerConfig) -> bool | None:
-        """Whether a car is plugged in; None when the plug entity is unavailable."""
-        if charger.plug_entity is None:
-            return True  # a charger without a plug sensor always has its car
-        state = self._state(charger.plug_entity)
-        if state is None or state.state in MISSING_STATES:
-            return None
-        return state.state.lower() in charger.plug_states
-
-    def _controllable(self, charger: ChargerConfig) -> bool:
-        """Whether the charger's control can be used now."""
-        if charger.control is Control.OCPP:
-            return self.hass.services.has_service("ocpp", "set_charge_rate")
-        state = self._state(charger.control_entity)
-        return state is not None and state.state != STATE_UNAVAILABLE
-
-    def _track_session(self, charger: ChargerConfig, *, plugged: bool, now: datetime) -> None:
-        """Start, continue or end a session: integrate delivered energy, drop a finished request."""
-        was = self.connected.get(charger.charger_id)
-        if plugged and not was:
-            self._session_kwh[charger.charger_id] = 0.0
-        elif plugged and self._last_read is not None:
-            actual = state_kw(self._state(charger.power_entity))
-            kw = (
-                actual
-                if actual is not None
-                else self.commands.commanded_kw.get(charger.charger_id, 0.0)
-            )
-            hours = (now - self._last_read) / timedelta(hours=1)
-            self._session_kwh[charger.charger_id] = self._session_kwh.get(
-                charger.charger_id, 0.0
-            ) + max(kw, 0.0) * max(hours, 0.0)
-        if was and not plugged:
-            self.store.clear_request(charger.charger_id)  # the car left: its request ends
-        self.connected[charger.charger_id] = plugged
-
-    def _drawing_kw(self, charger: ChargerConfig) -> float:
-        """What a charger draws now: its power sensor, else what it was last told (kW)."""
-        actual = state_kw(self._state(charger.power_entity))
-        if actual is not None:
-            return actual
-        return self.commands.commanded_kw.get(charger.charger_id, 0.0)
-
-    def _delivered_kwh(self, charger: ChargerConfig) -> float:
-        """Energy delivered in this session: the charger's meter, else our own estimate."""
-        metered = state_kwh(self._state(charger.session_energy_entity))
-        return metered if metered is not None else self._session_kwh.get(charger.charger_id, 0.0)
-
-    def _energy_kwh(self, charger: ChargerConfig, request: ChargingRequest | None) -> float:
-        """Energy still wanted: from the SoC, else the request (or default) minus delivered."""
-        soc = state_number(self._state(charger.soc_entity))
-        if soc is not None and (request is None or request.energy_kwh is None):
-            target = charger.target_soc
-            if request is not None and request.target_soc is not None:
-                target = request.target_soc
-            return max(0.0, (target - soc) / 100 * charger.battery_kwh)
-        wanted = charger.default_energy_kwh
-        if request is not None and request.energy_kwh is not None:
-            wanted = request.energy_kwh
-        return max(0.0, wanted - self._delivered_kwh(charger))
-
-    def _departure(
-        self, charger: ChargerConfig, request: ChargingRequest | None, now: datetime
-    ) -> datetime:
-        """The request's departure if still ahead, else the next default departure time."""
-        if request is not None and request.departure is not None and request.departure > now:
-            return request.departure
-        local = dt_util.as_local(now)
-        candidate = datetime.combine(local.date(), charger.default_departure, local.tzinfo)
-        if candidate <= local:
-            tomorrow = local.date() + timedelta(days=1)
-            candidate = datetime.combine(tomorrow, charger.default_departure, local.tzinfo)
-        return candidate
-
-    def _unit(self, charger: ChargerConfig) -> ChargingRateUnit:
-        if charger.control is Control.NUMBER:
-            state = self.hass.states.get(charger.control_entity or "")
-            unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) if state else None
-            return ChargingRateUnit.A if unit == "A" else ChargingRateUnit.W
-        return ChargingRateUnit.A if charger.control is Control.OCPP else ChargingRateUnit.W
-
-    def _transaction_id(self, charger: ChargerConfig) -> int | None:
-        value = state_number(self._state(charger.transaction_entity))
-        return int(value) if value is not None else None
-
-    def _ignored_command(
-        self, charger: ChargerConfig, now: datetime, verdict: str | None
-    ) -> str | None:
-        """Why the charger is not following its last command, or None if it is (or can't tell).
-
-        A charger is given `FOLLOW_GRACE_S` after a write to settle (meanwhile the last `verdict`
-        stands); then drawing more than the command plus `FOLLOW_TOLERANCE_KW` (or 10 %) means it
-        ignored it (the OCPP integration, for one, reports a rejected profile as a success).
+        (Their values change with every write: the actuator follows those itself.)
         """
-        actual = state_kw(self._state(charger.power_entity))
-        written = self.commands.written.get(charger.charger_id)
-        commanded = self.commands.commanded_kw.get(charger.charger_id)
-        if actual is None or written is None or commanded is None:
-            return None
-        if now - written[1] < timedelta(seconds=FOLLOW_GRACE_S):
-            return verdict
-        if actual <= commanded + max(FOLLOW_TOLERANCE_KW, 0.1 * commanded):
-            return None
-        return f"not following its limit: draws {actual:.2f} kW, told {commanded:.2f} kW"
+        return {e for c in self.chargers.values() for e in c.readback_entity_ids()}
 
-    def _take_arrived_reservations(self, now: datetime) -> None:
-        """A reservation whose car has arrived becomes the session's request."""
-        for reservation in list(self.store.reservations.values()):
-            cid = reservation.charger_id
-            if reservation.arrival <= now and self.connected.get(cid):
-                self.store.set_request(
-                    cid,
-                    ChargingRequest(
-                        energy_kwh=reservation.energy_kwh, departure=reservation.departure
-                    ),
-                )
-                self.store.cancel_reservation(reservation.reservation_id)
+    def power_entity_ids(self) -> set[str]:
+        """Power sensors: read on every change, but they re-plan only when one is over."""
+        return {c.power_entity for c in self.chargers.values() if c.power_entity}
 
-    async def get_evs(self, group_name: str) -> tuple[list[EV], float | None]:  # noqa: ARG002
-        """Plugged-in chargers as active EVs, reservations as future ones."""
+    def power_changed(self, entity_id: str) -> bool:
+        """Whether a meter's or power sensor's new value is reason to re-plan now.
+
+        The grid meter: the load beside the chargers moved by more than `NON_EV_TRIGGER_KW`,
+        or the site draws more than its limit. A charger's power sensor: it draws more than
+        the limit it applies (and it had time to settle).
+        """
+        if self.reading is None:
+            return True
+        if entity_id == self.site.grid_entity:
+            grid = state_kw(self.hass.states.get(entity_id), "W")
+            if grid is None:
+                return False
+            draw = sum(self.reader.drawing_kw(c) for c in self.chargers.values())
+            moved = abs(max(0.0, grid - draw) - self.reading.budget.non_ev_kw)
+            return moved > NON_EV_TRIGGER_KW or grid > self.reading.budget.limit_kw
         now = dt_util.utcnow()
-        evs: list[EV] = []
-        self.errors.clear()
-        previously, self.not_following = self.not_following, {}
-        self.requested_kwh.clear()
-        self.departures.clear()
-        self.reserved_kw = 0.0
         for charger in self.chargers.values():
-            cid = charger.charger_id
-            plugged = self._plugged_in(charger)
-            if plugged is None or not self._controllable(charger):
-                self.errors[cid] = "unavailable"
-                self.reserved_kw += self.commands.commanded_kw.get(cid, charger.max_kw)
-                continue
-            self._track_session(charger, plugged=plugged, now=now)
-            excess = self._ignored_command(charger, now, previously.get(cid))
-            if plugged and excess is not None:
-                # It draws more than it was told: count what it draws, tell it to stop.
-                if cid not in previously:
-                    LOGGER.warning(
-                        "%s: %s is %s; stopping it", self.entry.title, charger.name, excess
-                    )
-                self.errors[cid] = excess
-                drawn = state_kw(self._state(charger.power_entity))
-                self.reserved_kw += charger.max_kw if drawn is None else drawn
-                self.not_following[cid] = excess
-            elif cid in previously:
-                LOGGER.info("%s: %s follows its limit again", self.entry.title, charger.name)
-        self._take_arrived_reservations(now)
-        for charger in self.chargers.values():
-            cid = charger.charger_id
-            if cid in self.errors or not self.connected.get(cid):
-                continue
+            if charger.power_entity == entity_id and self.reader.overdraws(charger, now):
+                return True
+        return False
+
+    def _read_charger(
+        self, charger: ChargerConfig, now: datetime, seconds: float
+    ) -> tuple[ChargerReading, _Wanted | None]:
+        """One charger's reading, and what it wants if it can be planned."""
+        cid = charger.charger_id
+        link = self.actuator.links[cid]
+        plugged = self.reader.plugged_in(charger)
+        if plugged is None or not self.reader.controllable(charger):
+            bound = self.actuator.bound_kw(cid, self.reader.measured_kw(charger), charger.max_kw)
+            return ChargerReading(connected=False, fault="unavailable", reserved_kw=bound), None
+        transaction = self.reader.transaction_id(charger)
+        session, new = self.sessions.update(
+            cid,
+            plugged=plugged,
+            now=now,
+            meter_kwh=state_kwh(self.watch.state(charger.session_energy_entity)),
+            power_kw=self.reader.drawing_kw(charger) if seconds > 0 else 0.0,
+            transaction_id=str(transaction) if valid_transaction(transaction) else None,
+        )
+        if new:
+            self.actuator.new_session(cid)
+        self.reader.check_following(charger, now)
+        connected = plugged or session is not None
+        fault = link.reason  # the last failure stands until a command is confirmed
+        if not connected:
+            return ChargerReading(connected=False, fault=fault, unresponsive=False), None
+        if not self.actuator.plannable(cid):
+            bound = self.actuator.bound_kw(cid, self.reader.measured_kw(charger), charger.max_kw)
+            unresponsive = link.state == "unresponsive"
+            reading = ChargerReading(
+                connected=True,
+                fault=fault,
+                fault_detail=link.detail,
+                unresponsive=unresponsive,
+                reserved_kw=bound,
+            )
+            return reading, None
+        if charger.control is Control.OCPP and not valid_transaction(transaction):
+            # No transaction yet: nothing can be sent; the charger's default profile decides.
+            return ChargerReading(connected=True, reserved_kw=charger.safe_kw), None
+        request = self.store.requests.get(cid)
+        if session is not None:
+            take_arrived_reservation(self.store, cid, session, now)
             request = self.store.requests.get(cid)
-            energy = self._energy_kwh(charger, request)
-            departure = self._departure(charger, request, now)
-            plug = self.hass.states.get(charger.plug_entity or "")
-            arrival = min(plug.last_changed if plug else now, now)
-            self.requested_kwh[cid] = energy
-            self.departures[cid] = departure
-            evs.append(self._ev(charger, cid, arrival, departure, energy, active=True))
+        delivered = session.delivered_kwh if session is not None else 0.0
+        energy = energy_wanted(
+            charger, request, delivered, state_number(self.watch.state(charger.soc_entity))
+        )
+        departure = departure_for(charger, request, now)
+        floor = self.actuator.controls[cid].floor_kw() if plugged else 0.0
+        held = (
+            link.on_since is not None
+            and (now - link.on_since).total_seconds() < MIN_ON_S
+            and energy > 0
+        )
+        arrival = now
+        if link.off_since is not None and (now - link.off_since).total_seconds() < MIN_OFF_S:
+            arrival = link.off_since + timedelta(seconds=MIN_OFF_S)
+        wanted = _Wanted(
+            energy_kwh=energy,
+            departure=departure,
+            arrival=arrival,
+            floor_kw=floor,
+            held=held,
+            transaction_id=transaction,
+        )
+        return ChargerReading(connected=True, requested_kwh=energy, departure=departure), wanted
+
+    # --- the Translation ------------------------------------------------------------------------
+    async def get_evs(self, group_name: str) -> tuple[list[EV], float | None]:  # noqa: ARG002
+        """Read the whole site; plannable chargers as active EVs, reservations as future ones."""
+        now = dt_util.utcnow()
+        seconds = 0.0 if self._last_read is None else (now - self._last_read).total_seconds()
+        self._last_read = now
+        readings: dict[str, ChargerReading] = {}
+        self._wanted = {}
+        for cid, charger in self.chargers.items():
+            readings[cid], wanted = self._read_charger(charger, now, seconds)
+            if wanted is not None:
+                self._wanted[cid] = wanted
+        for cid, charger in list(self.retired.items()):
+            link = self.actuator.links[cid]
+            settled = (
+                link.sent is not None
+                and link.state == "confirmed"
+                and (link.confirmed_kw or 0.0) <= TOLERANCE
+            )
+            if settled or now - self._retired_at > timedelta(seconds=CONFIRM_WINDOW_S):
+                del self.retired[cid]
+                continue
+            readings[cid] = ChargerReading(
+                connected=False,
+                reserved_kw=self.actuator.bound_kw(
+                    cid, self.reader.measured_kw(charger), charger.max_kw
+                ),
+            )
+        draw = sum(self.reader.drawing_kw(c) for c in self.chargers.values())
+        budget = self.site.read(draw, now)
+        room = budget.ev_kw - sum(r.reserved_kw for r in readings.values())
+        room -= sum(w.floor_kw for w in self._wanted.values())
+        evs = [self._ev(cid, w, now) for cid, w in self._wanted.items()]
+        for cid, wanted in self._wanted.items():
+            readings[cid] = replace(readings[cid], floor_kw=wanted.floor_kw)
+        evs.extend(self._reservations(now))
+        self.reading = SiteReading(
+            now=now, budget=budget, plan_kw=max(0.0, room), chargers=readings
+        )
+        return evs, None
+
+    def _ev(self, cid: str, wanted: _Wanted, now: datetime) -> EV:
+        charger = self.chargers[cid]
+        floor = wanted.floor_kw
+        hours = max(0.0, (wanted.departure - now).total_seconds() / 3600)
+        return EV(
+            ev_id=cid,
+            active=True,
+            station_id=cid,
+            min_power=max(0.0, min(charger.min_kw, charger.max_kw) - floor),
+            max_power=max(0.0, charger.max_kw - floor),
+            arrival_time=min(wanted.arrival, now) if wanted.arrival <= now else wanted.arrival,
+            departure_time=wanted.departure,
+            energy=max(0.0, wanted.energy_kwh - floor * hours),
+            unit=self.reader.unit(charger),
+            voltage=charger.voltage,
+            phases=charger.phases,
+            transaction_id=wanted.transaction_id,
+        )
+
+    def _reservations(self, now: datetime) -> list[EV]:
+        evs: list[EV] = []
         for reservation in self.store.reservations.values():
             reserved = self.chargers.get(reservation.charger_id)
             if reserved is None or reservation.departure <= now:
                 continue
             evs.append(
-                self._ev(
-                    reserved,
-                    f"{RESERVATION_PREFIX}{reservation.reservation_id}",
-                    max(reservation.arrival, now),
-                    reservation.departure,
-                    reservation.energy_kwh,
+                EV(
+                    ev_id=f"{RESERVATION_PREFIX}{reservation.reservation_id}",
                     active=False,
+                    station_id=reserved.charger_id,
+                    min_power=min(reserved.min_kw, reserved.max_kw),
+                    max_power=reserved.max_kw,
+                    arrival_time=max(reservation.arrival, now),
+                    departure_time=reservation.departure,
+                    energy=reservation.energy_kwh,
+                    unit=self.reader.unit(reserved),
+                    voltage=reserved.voltage,
+                    phases=reserved.phases,
                 )
             )
-        self._last_read = now
-        return evs, None
-
-    def _ev(
-        self,
-        charger: ChargerConfig,
-        ev_id: str,
-        arrival: datetime,
-        departure: datetime,
-        energy: float,
-        *,
-        active: bool,
-    ) -> EV:
-        return EV(
-            ev_id=ev_id,
-            active=active,
-            station_id=charger.charger_id,
-            min_power=min(charger.min_kw, charger.max_kw),
-            max_power=charger.max_kw,
-            arrival_time=arrival,
-            departure_time=departure,
-            energy=energy,
-            unit=self._unit(charger),
-            voltage=charger.voltage,
-            phases=charger.phases,
-            transaction_id=self._transaction_id(charger) if active else None,
-        )
-
-    def _site_limit_kw(self) -> float:
-        """The limit entity's value (kW), or the fixed limit when it has none."""
-        options = self.entry.options
-        fixed = float(options.get(CONF_SITE_LIMIT_KW, DEFAULT_SITE_LIMIT_KW))
-        entity = options.get(CONF_SITE_LIMIT_ENTITY)
-        if entity is None:
-            return fixed
-        value = state_kw(self._state(entity))
-        return fixed if value is None else value
-
-    def _non_ev_kw(self, now: datetime) -> float | None:
-        """The site's load other than the EVs (kW): grid import minus the EVs' draw.
-
-        An unavailable meter's last good value stands for `METER_GRACE_S`; then None.
-        """
-        entity = self.entry.options.get(CONF_GRID_POWER_ENTITY)
-        if entity is None:
-            return 0.0
-        grid = state_kw(self._state(entity), UnitOfPower.WATT)
-        if grid is None:
-            if self._meter and now - self._meter[1] <= timedelta(seconds=METER_GRACE_S):
-                grid = self._meter[0]
-            else:
-                return None
-        else:
-            self._meter = (grid, now)
-        ev_draw = sum(self._drawing_kw(charger) for charger in self.chargers.values())
-        return max(0.0, grid - ev_draw)
+        return evs
 
     async def get_peak_power_demand(
         self,
@@ -357,35 +287,91 @@ class HomeAssistantTranslation(Translation):
         now: datetime,
         voltage: float | None = None,  # noqa: ARG002
     ) -> list[float]:
-        """The EV budget per step (kW): limit - other load - margin - unavailable chargers."""
-        del now  # the budget is flat over the horizon; the meter's age counts in real time
-        margin = float(self.entry.options.get(CONF_SAFETY_MARGIN_KW, DEFAULT_SAFETY_MARGIN_KW))
-        non_ev = self._non_ev_kw(dt_util.utcnow())
-        if non_ev is None:
-            fixed = float(self.entry.options.get(CONF_SITE_LIMIT_KW, DEFAULT_SITE_LIMIT_KW))
-            budget = fixed - margin
-        else:
-            budget = self._site_limit_kw() - non_ev - margin
-        self.budget_kw = max(0.0, budget - self.reserved_kw)
-        return [self.budget_kw] * self.params.steps
+        """The room for planned EVs per step (kW), from this cycle's reading."""
+        del now  # the budget is flat over the horizon
+        plan_kw = self.reading.plan_kw if self.reading is not None else 0.0
+        return [plan_kw] * self.params.steps
 
-    # --- writing -----------------------------------------------------------------------------
+    def setpoint_kw(self, cid: str, ev: EV | None) -> float:
+        """What the plan gives a charger now (kW): its floor plus its first planned step."""
+        reading = self.reading.chargers.get(cid) if self.reading else None
+        floor = reading.floor_kw + reading.hold_kw if reading is not None else 0.0
+        return floor + (ev.power[0] if ev is not None and ev.power else 0.0)
+
+    def _hold_on(self, plans: dict[str, tuple[EV, ChargingProfile]]) -> None:
+        """Keep a charger switched on less than `MIN_ON_S` ago at its minimum, if it fits.
+
+        Only in the room the plan left at the current step: a cut the limit needs always wins.
+        """
+        if self.reading is None:
+            return
+        room = self.reading.plan_kw - sum(ev.power[0] for ev, _ in plans.values() if ev.power)
+        chargers = dict(self.reading.chargers)
+        for cid, wanted in self._wanted.items():
+            ev = plans.get(cid, (None, None))[0]
+            planned = ev.power[0] if ev is not None and ev.power else 0.0
+            minimum = max(0.0, self.chargers[cid].min_kw - wanted.floor_kw)
+            if wanted.held and planned <= TOLERANCE and 0 < minimum <= room + TOLERANCE:
+                chargers[cid] = replace(chargers[cid], hold_kw=minimum)
+                room -= minimum
+        self.reading = replace(self.reading, chargers=chargers)
+
     async def send_power_to_evs(
         self,
         powers: dict[EV, ChargingProfile],
         unit: ChargingRateUnit | None = None,  # noqa: ARG002
     ) -> None:
-        """Command every readable charger: its plan's first step, or 0 without a car."""
+        """Hand every commandable charger's command to the actuator (it sends and confirms)."""
+        if self.actuator.closed or self.reading is None:
+            return
         plans = {ev.ev_id: (ev, profile) for ev, profile in powers.items() if ev.active}
+        self._hold_on(plans)
         now = dt_util.utcnow()
-        for charger in self.chargers.values():
-            cid = charger.charger_id
-            if cid in self.errors and cid not in self.not_following:
-                continue  # unreadable: leave it at its last command (counted in the budget)
-            ev, profile = plans.get(cid, (None, None))
-            kw = ev.power[0] if ev is not None and ev.power else 0.0
-            try:
-                await self.commands.async_command(charger, kw, profile, now)
-            except (HomeAssistantError, ValueError) as err:
-                self.errors[cid] = f"write failed: {err}"
-                LOGGER.warning("%s: writing to %s failed: %s", self.entry.title, charger.name, err)
+        commands: dict[str, tuple[Command, ChargingProfile | None]] = {}
+        for cid, charger in {**self.chargers, **self.retired}.items():
+            command = self._command(charger, plans.get(cid, (None, None)), now)
+            if command is not None and self.actuator.due(cid, *command, now):
+                commands[cid] = command
+        self.actuator.async_apply(commands)
+
+    def _command(
+        self,
+        charger: ChargerConfig,
+        plan: tuple[EV, ChargingProfile] | tuple[None, None],
+        now: datetime,
+    ) -> tuple[Command, ChargingProfile | None] | None:
+        """What a charger is to be told now, or None when it is left alone.
+
+        Left alone: unreadable (counted in the budget), or its last command is still being
+        confirmed, or an OCPP charger without a running transaction. A charger whose last
+        command failed, or that was removed, is told to stop.
+        """
+        cid = charger.charger_id
+        reading = self.reading.chargers.get(cid) if self.reading else None
+        if reading is None or reading.fault == "unavailable":
+            return None
+        stopping = self.actuator.failing(cid) or cid in self.retired
+        if not stopping and not self.actuator.plannable(cid):
+            return None
+        ev, profile = plan
+        kw = 0.0 if stopping else self.setpoint_kw(cid, ev)
+        if charger.control is Control.NUMBER:
+            profile = None  # a number takes one value: the plan ahead is not its business
+        elif charger.control is Control.OCPP:
+            # The transaction the plan was made for: one that started since gets its first
+            # profile from the next cycle, which knows it.
+            wanted = self._wanted.get(cid)
+            transaction = (
+                self.reader.transaction_id(charger)
+                if stopping
+                else (wanted.transaction_id if wanted else None)
+            )
+            if not valid_transaction(transaction):
+                return None  # no TxProfile without a running transaction
+            if stopping or profile is None:
+                profile = stop_profile(transaction, now, charger.phases)
+        try:
+            return self.actuator.controls[cid].command(kw), profile
+        except HomeAssistantError as err:  # its control cannot take a limit now
+            self.actuator.record_failure(cid, "write_failed", str(err))
+            return None

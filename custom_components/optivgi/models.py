@@ -15,7 +15,8 @@ class ChargerStatus(StrEnum):
     PAUSED_BY_LIMIT = "paused_by_limit"  # plugged in and wanting energy; no room now
     COMPLETE = "complete"  # plugged in, request met
     UNMET = "unmet"  # plugged in, nothing can be planned before departure
-    ERROR = "error"  # the charger cannot be read or commanded
+    ERROR = "error"  # the charger cannot be read, or its last command failed (being retried)
+    UNRESPONSIVE = "unresponsive"  # no safe command could be confirmed: see `reason`
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -34,9 +35,10 @@ class ChargerPlan:
     name: str
     status: ChargerStatus
     connected: bool
-    #: Power and current commanded for the current step (kW, A per phase).
-    setpoint_kw: float
-    setpoint_a: float
+    #: Power and current commanded for the current step (kW, A per phase); None when it is
+    #: not known what the charger applies (it is unavailable or unresponsive).
+    setpoint_kw: float | None
+    setpoint_a: float | None
     #: Energy wanted, planned until departure, and what will be missing then (kWh).
     requested_kwh: float
     planned_kwh: float
@@ -47,7 +49,9 @@ class ChargerPlan:
     changes: tuple[ScheduleChange, ...] = ()
     #: The OCPP 1.6 profile of the whole plan (JSON-ready).
     profile: dict[str, Any] = field(default_factory=dict)
-    #: Why the charger is in error, if it is.
+    #: Why the charger is in error or unresponsive: a translation key (`ChargerReading.fault`)
+    #: and what the charger answered, for the log and diagnostics.
+    reason: str | None = None
     error: str | None = None
 
 
@@ -73,3 +77,7 @@ class SitePlan:
     #: The EV budget per step (kW), for the schedule service and diagnostics.
     budget_per_step_kw: tuple[float, ...] = ()
     chargers: dict[str, ChargerPlan] = field(default_factory=dict)
+    #: Site inputs that stood in for unreadable ones (`Budget.degraded`).
+    degraded: tuple[str, ...] = ()
+    #: Power counted for chargers outside the plan (kW): not plannable, floors, removed.
+    reserved_kw: float = 0.0

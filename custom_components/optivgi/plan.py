@@ -1,12 +1,17 @@
-"""Turn one SCM cycle's report into what the integration publishes (`SitePlan`)."""
+"""Turn one SCM cycle's report and reading into what the integration publishes (`SitePlan`).
 
+Runs in the executor: it is proportional to chargers x steps.
+"""
+
+from collections.abc import Mapping
 from datetime import datetime
 
-from .hass_translation import HomeAssistantTranslation
+from .charger_config import ChargerConfig
 from .models import ChargerPlan, ChargerStatus, ScheduleChange, SitePlan
 from .scm.constants import TOLERANCE, SchedulingParameters
 from .scm.ev import EV, kw_to_amps
 from .scm_runner import CycleReport
+from .site_reading import ChargerReading, SiteReading
 
 
 def schedule_changes(
@@ -22,31 +27,78 @@ def schedule_changes(
 
 
 def _status(
-    *,
-    connected: bool,
-    error: str | None,
-    setpoint: float,
-    requested: float,
-    planned: float,
-    budget: float,
-    min_kw: float,
+    reading: ChargerReading, *, setpoint: float, planned: float, room: float, min_kw: float
 ) -> ChargerStatus:
-    """The first that applies: error, idle, charging, complete, unmet, paused, waiting."""
+    """The first status whose rule applies, in the order of the rules."""
     rules = (
-        (error is not None, ChargerStatus.ERROR),
-        (not connected, ChargerStatus.IDLE),
+        (reading.unresponsive, ChargerStatus.UNRESPONSIVE),
+        (reading.fault is not None, ChargerStatus.ERROR),
+        (not reading.connected, ChargerStatus.IDLE),
         (setpoint > TOLERANCE, ChargerStatus.CHARGING),
-        (requested <= TOLERANCE, ChargerStatus.COMPLETE),
+        (reading.requested_kwh <= TOLERANCE, ChargerStatus.COMPLETE),
         (planned <= TOLERANCE, ChargerStatus.UNMET),
-        (budget < max(min_kw, TOLERANCE), ChargerStatus.PAUSED_BY_LIMIT),
+        (room < max(min_kw, TOLERANCE), ChargerStatus.PAUSED_BY_LIMIT),
     )
     return next((status for applies, status in rules if applies), ChargerStatus.WAITING)
+
+
+def _charger_plan(
+    charger: ChargerConfig,
+    *,
+    reading: ChargerReading,
+    ev: EV | None,
+    report: CycleReport,
+    room: float,
+    params: SchedulingParameters,
+) -> ChargerPlan:
+    cid = charger.charger_id
+    planned_power = list(ev.power) if ev is not None and ev.power else [0.0] * params.steps
+    # The floor counted apart (a charger that cannot pause) runs until the departure.
+    floor_steps = 0
+    if reading.floor_kw > 0 and reading.departure is not None:
+        floor_steps = max(
+            1, min(params.steps, (reading.departure - report.now) // params.resolution)
+        )
+    power = [
+        kw + (reading.floor_kw if t < floor_steps else 0.0) for t, kw in enumerate(planned_power)
+    ]
+    setpoint = power[0] if power else 0.0
+    planned = report.result.energy_planned_kwh.get(cid, 0.0) if report.result else 0.0
+    planned = min(
+        planned + reading.floor_kw * params.step_hours * floor_steps, reading.requested_kwh
+    )
+    changes = schedule_changes(power, report.now, params)
+    known = reading.fault != "unavailable" and not reading.unresponsive
+    if reading.fault is not None:
+        setpoint = 0.0  # a charger that failed is being stopped
+    return ChargerPlan(
+        charger_id=cid,
+        name=charger.name,
+        status=_status(
+            reading, setpoint=setpoint, planned=planned, room=room, min_kw=charger.min_kw
+        ),
+        connected=reading.connected and reading.fault is None,
+        setpoint_kw=round(setpoint, 3) if known else None,
+        setpoint_a=round(kw_to_amps(setpoint, charger.voltage, charger.phases), 1)
+        if known
+        else None,
+        requested_kwh=round(reading.requested_kwh, 3),
+        planned_kwh=round(planned, 3),
+        shortfall_kwh=round(max(0.0, reading.requested_kwh - planned), 3),
+        departure=reading.departure,
+        next_change=changes[1].start if len(changes) > 1 else None,
+        changes=changes,
+        profile=report.profiles.get(ev, {}) if ev is not None else {},
+        reason=reading.fault if reading.fault is not None or reading.unresponsive else None,
+        error=reading.fault_detail,
+    )
 
 
 def build_site_plan(
     report: CycleReport,
     *,
-    translation: HomeAssistantTranslation,
+    reading: SiteReading,
+    chargers: Mapping[str, ChargerConfig],
     params: SchedulingParameters,
     reason: str,
     last_run: datetime,
@@ -54,41 +106,20 @@ def build_site_plan(
     """Per-charger plans and the site's figures from a cycle."""
     evs: dict[str, EV] = {ev.ev_id: ev for ev in report.evs if ev.active}
     result = report.result
-    chargers: dict[str, ChargerPlan] = {}
-    for cid, charger in translation.chargers.items():
-        ev = evs.get(cid)
-        power = list(ev.power) if ev is not None and ev.power else [0.0] * params.steps
-        setpoint = power[0]
-        requested = translation.requested_kwh.get(cid, 0.0)
-        planned = result.energy_planned_kwh.get(cid, 0.0) if result else 0.0
-        changes = schedule_changes(power, report.now, params)
-        error = translation.errors.get(cid)
-        chargers[cid] = ChargerPlan(
-            charger_id=cid,
-            name=charger.name,
-            status=_status(
-                connected=translation.connected.get(cid, False),
-                error=error,
-                setpoint=setpoint,
-                requested=requested,
-                planned=planned,
-                budget=translation.budget_kw,
-                min_kw=charger.min_kw,
-            ),
-            connected=translation.connected.get(cid, False) and error is None,
-            setpoint_kw=round(setpoint, 3),
-            setpoint_a=round(kw_to_amps(setpoint, charger.voltage, charger.phases), 1),
-            requested_kwh=round(requested, 3),
-            planned_kwh=round(planned, 3),
-            shortfall_kwh=round(max(0.0, requested - planned), 3),
-            departure=translation.departures.get(cid),
-            next_change=changes[1].start if len(changes) > 1 else None,
-            changes=changes,
-            profile=report.profiles.get(ev, {}) if ev is not None else {},
-            error=error,
+    plans = {
+        cid: _charger_plan(
+            charger,
+            reading=reading.chargers.get(cid, ChargerReading(connected=False)),
+            ev=evs.get(cid),
+            report=report,
+            room=reading.plan_kw,
+            params=params,
         )
-    requested_total = sum(translation.requested_kwh.values())
-    planned_total = sum(min(p.planned_kwh, p.requested_kwh) for p in chargers.values())
+        for cid, charger in chargers.items()
+    }
+    floors = sum(c.floor_kw for c in reading.chargers.values())
+    requested_total = sum(p.requested_kwh for p in plans.values())
+    planned_total = sum(min(p.planned_kwh, p.requested_kwh) for p in plans.values())
     return SitePlan(
         start=report.now,
         last_run=last_run,
@@ -96,10 +127,12 @@ def build_site_plan(
         algorithm=result.algorithm if result else "none",
         status=str(result.status) if result else "failed",
         message=report.error or (result.message if result else None),
-        budget_kw=round(translation.budget_kw, 3),
-        planned_kw=round(sum(p.setpoint_kw for p in chargers.values()), 3),
+        budget_kw=round(max(0.0, reading.budget.ev_kw - reading.reserved_kw), 3),
+        planned_kw=round(sum(p.setpoint_kw or 0.0 for p in plans.values()), 3),
         fairness_pct=round(100 * planned_total / requested_total, 1) if requested_total else 100.0,
         solve_s=round(result.total_s, 4) if result else 0.0,
-        budget_per_step_kw=tuple(round(kw, 3) for kw in report.limits),
-        chargers=chargers,
+        budget_per_step_kw=tuple(round(kw + floors, 3) for kw in report.limits),
+        chargers=plans,
+        degraded=reading.budget.degraded,
+        reserved_kw=round(reading.reserved_kw, 3),
     )

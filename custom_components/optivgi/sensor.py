@@ -35,6 +35,8 @@ from .models import ChargerPlan, ChargerStatus, SitePlan
 PARALLEL_UPDATES = 0
 
 ATTR_SCHEDULE: Final = "schedule"
+#: Why a charger is in error or unresponsive (a translated state attribute).
+ATTR_REASON: Final = "reason"
 #: The `schedule` attribute lists at most this many changes, the soonest first. One change is at
 #: most ~60 bytes of JSON (`{"start":"2026-01-05T17:05:00.123456+00:00","kw":-12345.67}`), so
 #: the attributes stay well under Home Assistant's 16 KiB limit. A 24 h plan at 1-minute
@@ -65,6 +67,9 @@ class OptiVgiChargerSensorDescription(SensorEntityDescription):
 
     value_fn: Callable[[ChargerPlan], SensorValue]
     attributes_fn: Callable[[ChargerPlan], dict[str, Any]] | None = None
+    #: Whether the plan knows the value: a set-point is unknown while the charger cannot be
+    #: read or confirmed (unavailable, never a plausible wrong 0).
+    known_fn: Callable[[ChargerPlan], bool] = lambda _: True
 
 
 SITE_SENSORS: tuple[OptiVgiSiteSensorDescription, ...] = (
@@ -123,6 +128,7 @@ CHARGER_SENSORS: tuple[OptiVgiChargerSensorDescription, ...] = (
         suggested_display_precision=2,
         value_fn=lambda plan: plan.setpoint_kw,
         attributes_fn=lambda plan: {ATTR_SCHEDULE: schedule_attribute(plan)},
+        known_fn=lambda plan: plan.setpoint_kw is not None,
     ),
     OptiVgiChargerSensorDescription(
         key="current_setpoint",
@@ -132,6 +138,7 @@ CHARGER_SENSORS: tuple[OptiVgiChargerSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
         value_fn=lambda plan: plan.setpoint_a,
+        known_fn=lambda plan: plan.setpoint_a is not None,
     ),
     # Planned and missing energy are forecasts, not meters: no state class, no statistics.
     OptiVgiChargerSensorDescription(
@@ -162,6 +169,7 @@ CHARGER_SENSORS: tuple[OptiVgiChargerSensorDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=[status.value for status in ChargerStatus],
         value_fn=lambda plan: plan.status.value,
+        attributes_fn=lambda plan: {ATTR_REASON: plan.reason},
     ),
 )
 
@@ -219,6 +227,12 @@ class OptiVgiChargerSensor(OptiVgiEntity, SensorEntity):
     def _plan(self) -> ChargerPlan:
         """This charger's plan: Home Assistant reads the state only while it is available."""
         return self.coordinator.data.chargers[self._subentry_id]
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Unavailable also while the plan cannot know this figure."""
+        return super().available and self.entity_description.known_fn(self._plan)
 
     @property
     @override

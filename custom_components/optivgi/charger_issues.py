@@ -1,0 +1,35 @@
+"""Repair issues for chargers that cannot be commanded safely: raised, and cleared when fixed."""
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .const import DOMAIN
+from .models import ChargerStatus, SitePlan
+
+
+def issue_id(entry_id: str, charger_id: str) -> str:
+    """The repair issue of one unresponsive charger."""
+    return f"unresponsive_{entry_id}_{charger_id}"
+
+
+@callback
+def async_update_charger_issues(hass: HomeAssistant, entry: ConfigEntry, plan: SitePlan) -> None:
+    """One issue per unresponsive charger of the plan; the others' issues are cleared."""
+    for cid, charger in plan.chargers.items():
+        if charger.status is ChargerStatus.UNRESPONSIVE:
+            ir.async_create_issue(
+                hass,
+                DOMAIN,
+                issue_id(entry.entry_id, cid),
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="charger_unresponsive",
+                translation_placeholders={
+                    "charger": charger.name,
+                    "site": entry.title,
+                    "detail": charger.error or "",
+                },
+            )
+        else:
+            ir.async_delete_issue(hass, DOMAIN, issue_id(entry.entry_id, cid))

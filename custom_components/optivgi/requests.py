@@ -1,0 +1,72 @@
+"""What a plugged-in car wants: energy by a departure, from its request, its SoC or defaults."""
+
+from datetime import datetime, timedelta
+
+from homeassistant.util import dt as dt_util
+
+from .charger_config import ChargerConfig
+from .store import ChargingRequest, RequestStore, Session
+
+#: A reservation is taken by a session that started at most this long before its arrival.
+RESERVATION_EARLY = timedelta(minutes=30)
+
+
+def energy_wanted(
+    charger: ChargerConfig,
+    request: ChargingRequest | None,
+    delivered_kwh: float,
+    soc: float | None,
+) -> float:
+    """Energy still wanted (kWh): to the target SoC, else the request (or default) - delivered.
+
+    A SoC outside 0-100 % is not a reading; no request asks for more than the battery holds.
+    """
+    if soc is not None and not 0 <= soc <= 100:  # noqa: PLR2004 - percent
+        soc = None
+    if soc is not None and (request is None or request.energy_kwh is None):
+        target = charger.target_soc
+        if request is not None and request.target_soc is not None:
+            target = request.target_soc
+        return max(0.0, (target - soc) / 100 * charger.battery_kwh)
+    wanted = charger.default_energy_kwh
+    if request is not None and request.energy_kwh is not None:
+        wanted = request.energy_kwh
+    return max(0.0, wanted - delivered_kwh)
+
+
+def departure_for(
+    charger: ChargerConfig, request: ChargingRequest | None, now: datetime
+) -> datetime:
+    """The request's departure if still ahead, else the next default departure (UTC).
+
+    Compared as instants: a departure at 01:30 in the hour that autumn repeats is neither past
+    nor taken twice.
+    """
+    if request is not None and request.departure is not None and request.departure > now:
+        return request.departure
+    local = dt_util.as_local(now)
+    for day in (local.date(), local.date() + timedelta(days=1)):
+        candidate = dt_util.as_utc(datetime.combine(day, charger.default_departure, local.tzinfo))
+        if candidate > now:
+            return candidate
+    return now + timedelta(days=1)  # pragma: no cover - tomorrow's departure is always ahead
+
+
+def take_arrived_reservation(
+    store: RequestStore, cid: str, session: Session, now: datetime
+) -> None:
+    """A reservation whose car has arrived becomes the session's request.
+
+    Never one that overlaps a session that was already running (another car is on the charger),
+    and never over a request the running session already has.
+    """
+    for reservation in list(store.reservations.values()):
+        if reservation.charger_id != cid or reservation.arrival > now:
+            continue
+        if session.started < reservation.arrival - RESERVATION_EARLY or cid in store.requests:
+            continue
+        store.set_request(
+            cid,
+            ChargingRequest(energy_kwh=reservation.energy_kwh, departure=reservation.departure),
+        )
+        store.cancel_reservation(reservation.reservation_id)

@@ -1,0 +1,99 @@
+"""The site's budget for EVs: limit - non-EV load - margin, from inputs that may fail.
+
+The fixed limit is the fuse: a limit entity may lower it, never raise it. A meter or limit
+entity that is unavailable, not a number, not finite, negative (limits) or absurd (beyond
+`ABSURD_POWER_FACTOR` x the fixed limit) is not a value: the last good value stands in for it
+(DESIGN §5). A meter that has never been read gives no room at all: the house load is never
+assumed to be 0.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.const import UnitOfPower
+from homeassistant.core import State
+
+from .const import (
+    ABSURD_POWER_FACTOR,
+    CONF_GRID_POWER_ENTITY,
+    CONF_SAFETY_MARGIN_KW,
+    CONF_SITE_LIMIT_ENTITY,
+    CONF_SITE_LIMIT_KW,
+    DEFAULT_SAFETY_MARGIN_KW,
+    DEFAULT_SITE_LIMIT_KW,
+    METER_GRACE_S,
+)
+from .readings import state_kw
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Budget:
+    """One reading of the site's power (kW); `degraded` names the inputs that stood in."""
+
+    limit_kw: float
+    non_ev_kw: float
+    margin_kw: float
+    degraded: tuple[str, ...] = ()
+
+    @property
+    def ev_kw(self) -> float:
+        """What all chargers together may draw (kW), before chargers that are counted apart."""
+        return max(0.0, self.limit_kw - self.non_ev_kw - self.margin_kw)
+
+
+class SiteBudget:
+    """Reads the limit and the grid meter, remembering their last good values."""
+
+    def __init__(self, options: Mapping[str, Any], read: Callable[[str], State | None]) -> None:
+        """`read(entity_id)` gives a state (and logs inputs that go away)."""
+        self.fixed_kw = float(options.get(CONF_SITE_LIMIT_KW, DEFAULT_SITE_LIMIT_KW))
+        self.margin_kw = float(options.get(CONF_SAFETY_MARGIN_KW, DEFAULT_SAFETY_MARGIN_KW))
+        self.limit_entity: str | None = options.get(CONF_SITE_LIMIT_ENTITY)
+        self.grid_entity: str | None = options.get(CONF_GRID_POWER_ENTITY)
+        self._read = read
+        self._last_limit_kw: float | None = None
+        self._last_non_ev: tuple[float, datetime] | None = None
+
+    def entity_ids(self) -> set[str]:
+        """The site's own inputs."""
+        return {e for e in (self.limit_entity, self.grid_entity) if e}
+
+    def _plausible(self, kw: float | None) -> float | None:
+        if kw is None or abs(kw) > ABSURD_POWER_FACTOR * max(self.fixed_kw, 1.0):
+            return None
+        return kw
+
+    def limit_kw(self) -> tuple[float, bool]:
+        """The limit now (kW), and whether it is a stand-in for an unreadable entity."""
+        if self.limit_entity is None:
+            return self.fixed_kw, False
+        value = self._plausible(state_kw(self._read(self.limit_entity)))
+        if value is None or value < 0:
+            last = self._last_limit_kw
+            return (self.fixed_kw if last is None else min(self.fixed_kw, last)), True
+        self._last_limit_kw = min(value, self.fixed_kw)
+        return self._last_limit_kw, False
+
+    def non_ev_kw(self, ev_draw_kw: float, now: datetime) -> tuple[float, str | None]:
+        """The load other than the chargers (kW), and which stand-in was used, if any."""
+        if self.grid_entity is None:
+            return 0.0, None
+        grid = self._plausible(state_kw(self._read(self.grid_entity), UnitOfPower.WATT))
+        if grid is None:
+            if self._last_non_ev is None:
+                return self.fixed_kw, "meter_never_read"
+            value, at = self._last_non_ev
+            late = now - at > timedelta(seconds=METER_GRACE_S)
+            return value, "meter_lost" if late else "meter_stale"
+        non_ev = max(0.0, grid - ev_draw_kw)
+        self._last_non_ev = (non_ev, now)
+        return non_ev, None
+
+    def read(self, ev_draw_kw: float, now: datetime) -> Budget:
+        """Limit, non-EV load and margin now."""
+        limit, limit_stale = self.limit_kw()
+        non_ev, meter = self.non_ev_kw(ev_draw_kw, now)
+        degraded = (*(("limit_stale",) if limit_stale else ()), *((meter,) if meter else ()))
+        return Budget(limit_kw=limit, non_ev_kw=non_ev, margin_kw=self.margin_kw, degraded=degraded)

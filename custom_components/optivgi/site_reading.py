@@ -1,0 +1,51 @@
+"""One cycle's reading of a site: what the plan is built on and what is published with it.
+
+The translation makes one per cycle and nothing changes it afterwards; the plan and the sensors
+read it instead of the translation's working state.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .site_budget import Budget
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ChargerReading:
+    """One charger in one cycle."""
+
+    #: A car is plugged in (or the charger has no plug sensor).
+    connected: bool
+    #: Energy still wanted (kWh) and when it must be there.
+    requested_kwh: float = 0.0
+    departure: datetime | None = None
+    #: Why the charger is not planned freely: a translation key (`unavailable`, `write_failed`,
+    #: `write_timeout`, `not_confirmed`, `script_busy`, `not_following`, `drifted`), or None.
+    fault: str | None = None
+    fault_detail: str | None = None
+    #: Its faults went on for `UNRESPONSIVE_AFTER` writes: no safe command could be confirmed.
+    unresponsive: bool = False
+    #: Power counted for it outside the plan (kW): a charger that is not planned, or the floor
+    #: of one that cannot pause or must stay on a little longer.
+    reserved_kw: float = 0.0
+    floor_kw: float = 0.0
+    #: Power it is kept at, this step only, because it was switched on less than `MIN_ON_S`
+    #: ago and the plan would pause it (kW); only where the plan left room.
+    hold_kw: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SiteReading:
+    """The whole site in one cycle."""
+
+    now: datetime
+    budget: Budget
+    #: The room for planned EVs (kW): the budget less what is counted apart.
+    plan_kw: float
+    chargers: Mapping[str, ChargerReading] = field(default_factory=dict)
+
+    @property
+    def reserved_kw(self) -> float:
+        """Power counted outside the plan (kW)."""
+        return sum(c.reserved_kw for c in self.chargers.values())
