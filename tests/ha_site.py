@@ -213,6 +213,16 @@ async def replan(hass: HomeAssistant, entry: ConfigEntry) -> None:
     await settle(hass)
 
 
+async def set_site_limit(hass: HomeAssistant, kw: float) -> None:
+    """Set the site-limit input_number (kW) the way a user or an automation does."""
+    await hass.services.async_call(
+        "input_number",
+        "set_value",
+        {"entity_id": "input_number.site_limit", "value": kw},
+        blocking=True,
+    )
+
+
 def current(hass: HomeAssistant, name: str) -> float:
     """The current (A) a charger's input_number was set to."""
     state = hass.states.get(f"input_number.{name}_current")

@@ -40,7 +40,7 @@ from custom_components.optivgi.const import (
 )
 from custom_components.optivgi.store import ChargingRequest
 
-from .ha_site import async_setup_site, site_entry, subentry_id
+from .ha_site import async_setup_site, set_site_limit, site_entry, subentry_id
 from .sim_site import Fault, SimCharger, SimSite, amps_kw, async_settle, async_setup_sim
 
 HOURS = 6
@@ -138,15 +138,6 @@ class Soak:
                 self.problems.append(f"{now:%H:%M} the request on {name} was lost")
 
 
-async def _set_limit(soak: Soak, kw: float) -> None:
-    await soak.hass.services.async_call(
-        "input_number",
-        "set_value",
-        {"entity_id": "input_number.site_limit", "value": kw},
-        blocking=True,
-    )
-
-
 async def _request(soak: Soak, name: str) -> None:
     request = ChargingRequest(
         energy_kwh=round(soak.rng.uniform(3, 40), 1),
@@ -188,7 +179,7 @@ async def _unplug(soak: Soak, name: str) -> None:
 
 async def _limit(soak: Soak, _: str) -> None:
     soak.limit_kw = soak.rng.choice([8.0, 11.0, 15.0, 22.0, 30.0])
-    await _set_limit(soak, soak.limit_kw)
+    await set_site_limit(soak.hass, soak.limit_kw)
     soak.fuse_kw = min(FIXED_LIMIT_KW, soak.limit_kw)  # the fixed limit is the fuse
     soak.excuse_now("limit drop")
 
@@ -197,7 +188,7 @@ async def _limit_entity(soak: Soak, _: str) -> None:
     """The limit entity reads nothing for a while; the fuse itself does not move."""
     soak.hass.states.async_set("input_number.site_limit", soak.rng.choice(["unavailable", "nan"]))
     await soak.step(10.0, soak.rng.randint(6, 30))
-    await _set_limit(soak, soak.limit_kw)
+    await set_site_limit(soak.hass, soak.limit_kw)
 
 
 async def _meter(soak: Soak, _: str) -> None:

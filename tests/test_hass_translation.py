@@ -27,6 +27,7 @@ from .ha_site import (
     async_setup_site,
     current,
     replan,
+    set_site_limit,
     settle,
     site_entry,
     subentry_id,
@@ -57,12 +58,7 @@ async def test_lost_meter_keeps_the_last_house_load_and_the_lower_limit(
     await async_setup_helpers(hass)
 
     async def set_limit(kw: float) -> None:
-        await hass.services.async_call(
-            "input_number",
-            "set_value",
-            {"entity_id": "input_number.site_limit", "value": kw},
-            blocking=True,
-        )
+        await set_site_limit(hass, kw)
 
     await set_limit(30)
     hass.states.async_set("sensor.grid_power", "4", {"unit_of_measurement": "kW"})
@@ -395,12 +391,7 @@ async def test_increases_wait_a_minute_and_decreases_do_not(
     loaded: list[ConfigEntry] = []
 
     async def set_limit(kw: float) -> None:
-        await hass.services.async_call(
-            "input_number",
-            "set_value",
-            {"entity_id": "input_number.site_limit", "value": kw},
-            blocking=True,
-        )
+        await set_site_limit(hass, kw)
         for entry in loaded:
             await replan(hass, entry)
 
