@@ -54,6 +54,8 @@ class _Wanted:
     floor_kw: float
     #: It was switched on less than `MIN_ON_S` ago: kept at its minimum if the plan pauses it.
     held: bool
+    #: It is charging now (it applies a limit above 0).
+    on: bool
     transaction_id: int | None
 
 
@@ -194,6 +196,7 @@ class HomeAssistantTranslation(Translation):
             arrival=arrival,
             floor_kw=floor,
             held=held,
+            on=link.on_since is not None,
             transaction_id=transaction,
         )
         return ChargerReading(connected=True, requested_kwh=energy, departure=departure), wanted
@@ -255,6 +258,9 @@ class HomeAssistantTranslation(Translation):
             unit=self.reader.unit(charger),
             voltage=charger.voltage,
             phases=charger.phases,
+            # Charging now: when minimums do not all fit, it keeps the room it has rather than
+            # hand it to another car that could use it just as well (no flapping).
+            priority=1 if wanted.on else 0,
             transaction_id=wanted.transaction_id,
         )
 
@@ -299,9 +305,12 @@ class HomeAssistantTranslation(Translation):
         return floor + (ev.power[0] if ev is not None and ev.power else 0.0)
 
     def _hold_on(self, plans: dict[str, tuple[EV, ChargingProfile]]) -> None:
-        """Keep a charger switched on less than `MIN_ON_S` ago at its minimum, if it fits.
+        """Keep a charger switched on less than `MIN_ON_S` ago on, where the limit allows.
 
-        Only in the room the plan left at the current step: a cut the limit needs always wins.
+        A plan that pauses it to start another charger just as well is the same plan with
+        the two swapped for the current step (the sum stays within the limit): it keeps its
+        car's power instead. Otherwise it stays at its minimum in the room the plan left. A
+        cut the limit needs always wins. Later steps are re-planned at the next cycle.
         """
         if self.reading is None:
             return
@@ -309,12 +318,34 @@ class HomeAssistantTranslation(Translation):
         chargers = dict(self.reading.chargers)
         for cid, wanted in self._wanted.items():
             ev = plans.get(cid, (None, None))[0]
-            planned = ev.power[0] if ev is not None and ev.power else 0.0
+            if not wanted.held or ev is None or not ev.power or ev.power[0] > TOLERANCE:
+                continue
+            if self._swap_with_newly_on(ev, plans):
+                continue
             minimum = max(0.0, self.chargers[cid].min_kw - wanted.floor_kw)
-            if wanted.held and planned <= TOLERANCE and 0 < minimum <= room + TOLERANCE:
+            if 0 < minimum <= room + TOLERANCE:
                 chargers[cid] = replace(chargers[cid], hold_kw=minimum)
                 room -= minimum
         self.reading = replace(self.reading, chargers=chargers)
+
+    def _swap_with_newly_on(self, held: EV, plans: dict[str, tuple[EV, ChargingProfile]]) -> bool:
+        """Give `held` the current step of a charger the plan switches on from off, if it can.
+
+        It can when that step's power is within `held`'s range, and neither takes a plan ahead
+        (OCPP, scripts) that would then not match. Only the current step is commanded: the
+        energy moves between the two cars by one step, and the next cycle plans from there.
+        """
+        for cid, (other, _) in plans.items():
+            link = self.actuator.links.get(cid)
+            if other is held or not other.power or link is None or link.on_since is not None:
+                continue
+            kw = other.power[0]
+            fits = held.min_power - TOLERANCE <= kw <= held.max_power + TOLERANCE
+            numbers = all(self.chargers[c].control is Control.NUMBER for c in (cid, held.ev_id))
+            if kw > TOLERANCE and fits and held.energy > TOLERANCE and numbers:
+                held.power[0], other.power[0] = kw, 0.0
+                return True
+        return False
 
     async def send_power_to_evs(
         self,
