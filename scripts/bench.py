@@ -4,7 +4,11 @@ For each size it runs, on the same seeded scenarios: our `PulpNumericalAlgorithm
 `GoAlgorithm` in this process (without Home Assistant), and upstream's `PulpNumericalAlgorithm`
 (PuLP 3.3.2 + CBC 2.10.3) and `GoAlgorithm` from `optivgi==0.2.0` in `.venv-upstream` through
 `scripts/upstream_reference.py`. Every schedule is judged by the same code: `ScheduleProblem`'s
-hard constraints and energy figures. Run it with `scripts/bench` (`--help` for options).
+hard constraints and energy figures. Every size runs on each scenario family of
+`bench_scenarios.FAMILIES` (upstream only on `base`); it reports the peak RSS of a fresh process
+per size above its imports (`ru_maxrss`, native memory included), the repair's gap to the exact
+mixed-integer optimum on small `minimums` sites, whole `scm_runner` cycles and warm re-solves.
+Run it with `scripts/bench` (`--help` for options).
 """
 
 import argparse
@@ -12,6 +16,9 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import json
+import os
+from pathlib import Path
+import resource
 import statistics
 import subprocess
 import sys
@@ -19,7 +26,7 @@ import time
 import tracemalloc
 from typing import Any
 
-from bench_scenarios import Scenario, random_scenario
+from bench_scenarios import FAMILIES, Scenario, minimums_scenario, random_scenario
 from core_import import REPO, register_core_packages
 import numpy as np
 
@@ -30,10 +37,14 @@ from custom_components.optivgi.scm.constants import SchedulingParameters  # noqa
 from custom_components.optivgi.scm.ev import EV, ChargingProfile  # noqa: E402
 from custom_components.optivgi.scm.go_algorithm import GoAlgorithm  # noqa: E402
 from custom_components.optivgi.scm.problem import ScheduleProblem  # noqa: E402
-from custom_components.optivgi.scm.pulp_formulation import solve_with_pulp  # noqa: E402
+from custom_components.optivgi.scm.pulp_formulation import exact_with_minimums, solve_with_pulp  # noqa: E402
 from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm  # noqa: E402
+from custom_components.optivgi.scm.warm import WarmStart  # noqa: E402
 from custom_components.optivgi.scm_runner import scm_runner  # noqa: E402
 from custom_components.optivgi.translation import Translation  # noqa: E402
+
+#: Sites small enough for the exact mixed-integer reference (cells with a minimum).
+EXACT_MAX_CELLS = 1500
 
 UPSTREAM_PYTHON = REPO / ".venv-upstream" / "bin" / "python"
 UPSTREAM_SCRIPT = REPO / "scripts" / "upstream_reference.py"
@@ -62,6 +73,9 @@ class Run:
     violations: tuple[str, ...] = ()
     peak_py_mem_mb: float = float("nan")
     status: str = ""
+    #: Energy short of the exact optimum (%), and whether the smallest fraction is within 1e-4.
+    exact_gap_pct: float = float("nan")
+    exact_fair: bool = True
 
 
 def evs_of(scenario: Scenario) -> list[EV]:
@@ -92,7 +106,7 @@ def params_of(scenario: Scenario) -> SchedulingParameters:
 def judge(scenario: Scenario, run: Run, power: np.ndarray) -> Run:
     """Fill in the energy figures and the violations of a schedule."""
     problem = ScheduleProblem.from_evs(
-        evs_of(scenario), scenario.limit_kw, scenario.now, params_of(scenario)
+        evs_of(scenario), scenario.limit_kw, scenario.now, params_of(scenario), scenario.prices
     )
     requested = float(problem.energy_kwh.sum())
     delivered = problem.delivered_kwh(power)
@@ -107,7 +121,9 @@ def run_ours(scenario: Scenario, algorithm_cls: type[Algorithm], *, measure_memo
     """Our algorithm on a scenario, timed from construction to the filled EVs."""
     evs = evs_of(scenario)
     started = time.perf_counter()
-    algorithm = algorithm_cls(evs, scenario.limit_kw, scenario.now, params_of(scenario))
+    algorithm = algorithm_cls(
+        evs, scenario.limit_kw, scenario.now, params_of(scenario), scenario.prices
+    )
     result = algorithm.calculate()
     total = time.perf_counter() - started
     run = Run(
@@ -121,7 +137,7 @@ def run_ours(scenario: Scenario, algorithm_cls: type[Algorithm], *, measure_memo
     if measure_memory:
         tracemalloc.start()
         algorithm_cls(
-            evs_of(scenario), scenario.limit_kw, scenario.now, params_of(scenario)
+            evs_of(scenario), scenario.limit_kw, scenario.now, params_of(scenario), scenario.prices
         ).calculate()
         run.peak_py_mem_mb = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
@@ -131,7 +147,7 @@ def run_ours(scenario: Scenario, algorithm_cls: type[Algorithm], *, measure_memo
 def run_pulp_model(scenario: Scenario) -> Run:
     """The same LP built through PuLP (the test oracle): what building through PuLP costs."""
     problem = ScheduleProblem.from_evs(
-        evs_of(scenario), scenario.limit_kw, scenario.now, params_of(scenario)
+        evs_of(scenario), scenario.limit_kw, scenario.now, params_of(scenario), scenario.prices
     )
     started = time.perf_counter()
     solution = solve_with_pulp(problem, problem.open_cells(), np.zeros(problem.n_evs))
@@ -268,13 +284,14 @@ def summarise(size: str, runs: list[Run]) -> list[dict[str, Any]]:
 def print_table(rows: list[dict[str, Any]]) -> None:
     """The table, one line per size and algorithm, with upstream/ours speed ratios."""
     header = (
-        f"| {'size (EVs x steps x s)':<22} | {'algorithm':<34} | runs | build s | solve s | "
-        "total s | upstream/ours | delivered % | min frac | excess kWh | violating | "
-        "peak Py MB |"
+        f"| {'family, size (EVs x steps x s)':<34} | {'algorithm':<34} | runs | build s | "
+        "solve s | total s | upstream/ours | delivered % | min frac | excess kWh | violating | "
+        "RSS MB |"
     )
     print(header)
     print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
     for row in rows:
+        rss = row.get("peak_rss_mb", float("nan"))
         ratio = ""
         if row["algorithm"].startswith("ours ") and "PuLP" not in row["algorithm"]:
             kind = row["algorithm"].removeprefix("ours ")
@@ -284,11 +301,113 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             if upstream and upstream[0]["total_s"] == upstream[0]["total_s"]:
                 ratio = f"{upstream[0]['total_s'] / row['total_s']:.1f}x"
         print(
-            f"| {row['size']:<22} | {row['algorithm']:<34} | {row['runs']:>4} | "
+            f"| {row['size']:<34} | {row['algorithm']:<34} | {row['runs']:>4} | "
             f"{row['build_s']:7.3f} | {row['solve_s']:7.3f} | {row['total_s']:7.3f} | "
             f"{ratio:>13} | {row['delivered_pct']:11.2f} | {row['min_fraction']:8.4f} | "
-            f"{row['excess_kwh']:10.3f} | {row['violating']:>9} | {row['peak_py_mem_mb']:10.1f} |"
+            f"{row['excess_kwh']:10.3f} | {row['violating']:>9} | {rss:6.1f} |"
         )
+
+
+def with_exact_gap(scenario: Scenario, run: Run, power: np.ndarray) -> Run:
+    """Compare a schedule with the exact mixed-integer optimum, where that is affordable."""
+    problem = ScheduleProblem.from_evs(
+        evs_of(scenario), scenario.limit_kw, scenario.now, params_of(scenario), scenario.prices
+    )
+    cells = problem.open_cells() & (problem.min_kw > 0)[:, None]
+    if not cells.any() or cells.sum() > EXACT_MAX_CELLS:
+        return run
+    exact = exact_with_minimums(problem)
+    run.exact_gap_pct = (
+        100 * (exact.energy_kwh - problem.useful_kwh(power)) / max(exact.energy_kwh, 1e-9)
+    )
+    run.exact_fair = problem.min_fraction(power) >= exact.min_fraction - 1e-4
+    return run
+
+
+def _memory_mb(field: str) -> float:
+    """A figure of this process's memory (MB) from `/proc/self/status` (`VmRSS`, `VmHWM`)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_child(family: str, n_evs: int, steps: int, seconds: int) -> None:
+    """In a fresh process: RSS after imports and the scenario, and peak RSS after one solve (MB).
+
+    The peak (`VmHWM`) is the high-water mark of the whole process, native memory included;
+    what the imports hold is its resident size just before solving (`VmRSS`), so an import's
+    transient peak is not mistaken for the solve's.
+    """
+    scenario = FAMILIES[family](n_evs, steps, timedelta(seconds=seconds), 0)
+    evs = evs_of(scenario)
+    algorithm = PulpNumericalAlgorithm(
+        evs, scenario.limit_kw, scenario.now, params_of(scenario), scenario.prices
+    )
+    before = _memory_mb("VmRSS")
+    started = time.perf_counter()
+    result = algorithm.calculate()
+    print(
+        json.dumps(
+            {
+                "imports_mb": before,
+                "peak_mb": _memory_mb("VmHWM"),
+                "total_s": time.perf_counter() - started,
+                "status": str(result.status),
+            }
+        )
+    )
+
+
+def peak_rss_above_imports(family: str, n_evs: int, steps: int, seconds: int) -> float:
+    """Peak RSS (MB) of a fresh process solving one scenario, less what it held before solving."""
+    completed = subprocess.run(  # noqa: S603 - this script, fixed arguments
+        [sys.executable, __file__, "--rss-child", f"{family}:{n_evs}:{steps}:{seconds}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    figures = json.loads(completed.stdout.strip().splitlines()[-1])
+    return float(figures["peak_mb"] - figures["imports_mb"])
+
+
+def warm_ratios(scenario: Scenario) -> tuple[float, float]:
+    """Seconds of a warm re-solve over a cold one: unchanged inputs, and a one-step slide."""
+    params = params_of(scenario)
+    warm = WarmStart()
+    timings = []
+    for shift, use in ((0, None), (0, warm), (0, warm), (1, warm)):
+        now = scenario.now + shift * scenario.resolution
+        limit = (*scenario.limit_kw[shift:], *scenario.limit_kw[-1:] * shift)
+        started = time.perf_counter()
+        PulpNumericalAlgorithm(evs_of(scenario), limit, now, params, warm=use).calculate()
+        timings.append(time.perf_counter() - started)
+    cold = timings[0]
+    return timings[2] / cold, timings[3] / cold
+
+
+def run_family(family: str, size: tuple[int, int, int], seeds: int, *, upstream: bool) -> list[Run]:
+    """Every algorithm on `seeds` scenarios of one family and size."""
+    n_evs, steps, seconds = size
+    runs: list[Run] = []
+    for seed in range(seeds):
+        scenario = FAMILIES[family](n_evs, steps, timedelta(seconds=seconds), seed)
+        lp = run_ours(scenario, PulpNumericalAlgorithm, measure_memory=False)
+        runs.append(lp)
+        runs.append(run_ours(scenario, GoAlgorithm, measure_memory=False))
+        if family == "minimums" and n_evs * steps <= EXACT_MAX_CELLS:
+            evs = evs_of(scenario)
+            algorithm = PulpNumericalAlgorithm(
+                evs, scenario.limit_kw, scenario.now, params_of(scenario), scenario.prices
+            )
+            algorithm.calculate()
+            with_exact_gap(scenario, lp, np.array([ev.power for ev in evs]).reshape(len(evs), -1))
+        if family == "base" and n_evs * steps <= 50 * 480:
+            runs.append(run_pulp_model(scenario))
+        if upstream and family == "base":
+            runs.extend(run_upstream(scenario, measure_memory=seed == 0))
+    return runs
 
 
 def main() -> None:
@@ -299,43 +418,68 @@ def main() -> None:
     parser.add_argument(
         "--sizes", help="comma-separated N:steps:seconds, e.g. 50:480:60 (default: all)"
     )
+    parser.add_argument(
+        "--families", default=",".join(FAMILIES), help=f"comma-separated, of {', '.join(FAMILIES)}"
+    )
+    parser.add_argument("--rss-child", help=argparse.SUPPRESS)
+    parser.add_argument("--no-rss", action="store_true", help="skip the fresh-process RSS")
     args = parser.parse_args()
+    if args.rss_child:
+        family, *numbers = args.rss_child.split(":")
+        rss_child(family, *(int(v) for v in numbers))
+        return
     sizes = SIZES
     if args.sizes:
         sizes = tuple(tuple(int(v) for v in s.split(":")) for s in args.sizes.split(","))  # type: ignore[misc]
 
     rows: list[dict[str, Any]] = []
-    for n_evs, steps, seconds in sizes:
-        runs: list[Run] = []
-        for seed in range(args.seeds):
-            scenario = random_scenario(n_evs, steps, timedelta(seconds=seconds), seed)
-            first = seed == 0  # memory is measured on one scenario per size
-            runs.append(run_ours(scenario, PulpNumericalAlgorithm, measure_memory=first))
-            runs.append(run_ours(scenario, GoAlgorithm, measure_memory=first))
-            if n_evs * steps <= 50 * 480:
-                runs.append(run_pulp_model(scenario))
-            if not args.no_upstream:
-                runs.extend(run_upstream(scenario, measure_memory=first))
-        size = f"{n_evs} x {steps} x {seconds}"
-        rows.extend(summarise(size, runs))
-        print(f"done {size}", file=sys.stderr, flush=True)
+    for family in args.families.split(","):
+        for n_evs, steps, seconds in sizes:
+            runs = run_family(
+                family, (n_evs, steps, seconds), args.seeds, upstream=not args.no_upstream
+            )
+            size = f"{family} {n_evs} x {steps} x {seconds}"
+            family_rows = summarise(size, runs)
+            if not args.no_rss:
+                family_rows[0]["peak_rss_mb"] = peak_rss_above_imports(
+                    family, n_evs, steps, seconds
+                )
+            judged = [r for r in runs if r.exact_gap_pct == r.exact_gap_pct]
+            if judged:
+                exact = sum(r.exact_gap_pct <= 0.5 and r.exact_fair for r in judged)
+                worst = max(r.exact_gap_pct for r in judged)
+                family_rows[0]["exact"] = f"{exact}/{len(judged)} exact, worst gap {worst:.2f} %"
+            rows.extend(family_rows)
+            print(f"done {size}", file=sys.stderr, flush=True)
 
     print_table(rows)
+    print_footer(rows)
+
+
+def print_footer(rows: list[dict[str, Any]]) -> None:
+    """Exactness, whole-cycle times, warm ratios and violations; write the figures."""
     print()
-    home = random_scenario(4, 288, timedelta(minutes=5), 0)
-    cycles = time_runner_cycles(home, 30)
-    print(
-        f"scm_runner cycle, 4 EVs x 288 five-minute steps, LP, 30 cycles: "
-        f"median {1000 * statistics.median(cycles):.1f} ms, max {1000 * max(cycles):.1f} ms"
-    )
+    for row in rows:
+        if "exact" in row:
+            print(f"exactness {row['size']}: {row['exact']}")
+    for name, scenario in (
+        ("4 EVs x 288 five-minute steps", random_scenario(4, 288, timedelta(minutes=5), 0)),
+        ("4 EVs x 288, minimums", minimums_scenario(4, 288, timedelta(minutes=5), 0)),
+        ("10 EVs x 288, minimums", minimums_scenario(10, 288, timedelta(minutes=5), 0)),
+    ):
+        cycles = time_runner_cycles(scenario, 30)
+        print(
+            f"scm_runner cycle, {name}, LP, 30 cold cycles (no WarmStart): "
+            f"median {1000 * statistics.median(cycles):.1f} ms, max {1000 * max(cycles):.1f} ms"
+        )
+    same, slide = warm_ratios(random_scenario(50, 480, timedelta(minutes=1), 0))
+    print(f"warm/cold at 50 x 480: unchanged inputs {same:.3f}, one-step slide {slide:.3f}")
     for row in rows:
         if row["violations"]:
             print(f"violations {row['size']} {row['algorithm']}: {', '.join(row['violations'])}")
     out = REPO / "bench-results"
     out.mkdir(exist_ok=True)
-    (out / "bench.json").write_text(
-        json.dumps({"rows": rows, "runner_cycle_s": cycles}, indent=1, default=str)
-    )
+    (out / "bench.json").write_text(json.dumps({"rows": rows}, indent=1, default=str))
     print(f"figures: {out.relative_to(REPO) / 'bench.json'}")
 
 

@@ -5,6 +5,11 @@ scheduler re-plans with each car's remaining request, the first step of the plan
 car draws exactly its set-point) and delivered energy feeds back. It reports the metrics of
 Caltech's ACN-Sim (percent of energy delivered, sessions fully met, peak power against the limit,
 minutes over the limit, set-point changes per session) and plots site and per-car power.
+
+Each algorithm runs the day twice, without and with a tariff (a day-ahead price per 15 minutes,
+cheap at night and at midday), and the delivered energy is compared with the offline optimum: the
+LP over the whole day with every car known in advance (it has no need to guess; no closed loop
+can deliver more). A tariff must not cost energy: the closed loop should stay within 1 % of it.
 Run it with `scripts/simulate` (`--help` for options).
 """
 
@@ -68,6 +73,14 @@ def make_sessions(chargers: int, seed: int) -> list[Session]:
     return sessions
 
 
+def tariff(step_start: datetime) -> float:
+    """Price per kWh of the 15 minutes a step starts in: night and midday low, evening peak."""
+    hour = step_start.hour + (step_start.minute // 15) / 4
+    price = 0.25 + 0.12 * np.exp(-(((hour - 19) / 2.5) ** 2)) - 0.1 * (hour < 6)
+    price -= 0.12 * np.exp(-(((hour - 13) / 1.5) ** 2))
+    return float(np.round(price + 0.02 * np.sin(hour * 7.3), 4))
+
+
 def site_limit(step_start: datetime, chargers: int) -> float:
     """Budget for cars (kW): 40 % of the chargers' sum, 25 % during an afternoon peak 16-19 h."""
     share = 0.25 if 16 <= step_start.hour < 19 else 0.4
@@ -85,9 +98,12 @@ class Outcome:
     per_session_kw: np.ndarray
     solve_s: list[float]
     step_minutes: int
+    #: Money spent on charging (price x kWh), and what the offline optimum delivers (kWh).
+    cost: float
+    offline_kwh: float
 
     def report(self) -> dict[str, float]:
-        """ACN-Sim's headline metrics."""
+        """ACN-Sim's headline metrics, the energy against the offline optimum, and the cost."""
         requested = sum(s.energy_kwh for s in self.sessions)
         delivered = sum(s.delivered_kwh for s in self.sessions)
         met = sum(s.delivered_kwh >= s.energy_kwh - 1e-3 for s in self.sessions)
@@ -98,6 +114,8 @@ class Outcome:
         ]
         return {
             "energy delivered %": 100 * delivered / requested,
+            "delivered / offline optimum %": 100 * delivered / max(self.offline_kwh, 1e-9),
+            "cost per kWh delivered": self.cost / max(delivered, 1e-9),
             "sessions fully met %": 100 * met / len(self.sessions),
             "peak kW": float(self.site_kw.max()),
             "peak / limit at that step %": float(
@@ -109,10 +127,45 @@ class Outcome:
         }
 
 
+def _evs(sessions: list[Session], present: list[int], now: datetime) -> list[EV]:
+    """The EVs of the sessions `present` at `now`, each with what it still wants (kWh)."""
+    return [
+        EV(
+            ev_id=sessions[index].ev_id,
+            active=sessions[index].arrival <= now,
+            min_power=sessions[index].min_kw,
+            max_power=sessions[index].max_kw,
+            arrival_time=sessions[index].arrival,
+            departure_time=sessions[index].departure,
+            energy=max(0.0, sessions[index].energy_kwh - sessions[index].delivered_kwh),
+        )
+        for index in present
+    ]
+
+
+def offline_optimum(chargers: int, seed: int, step_minutes: int) -> float:
+    """Energy (kWh) the LP delivers over the whole day when every car is known in advance."""
+    sessions = make_sessions(chargers, seed)
+    resolution = timedelta(minutes=step_minutes)
+    params = SchedulingParameters(
+        resolution=resolution, horizon=timedelta(hours=24), solve_time_limit_s=600
+    )
+    limits = [site_limit(DAY_START + k * resolution, chargers) for k in range(params.steps)]
+    evs = _evs(sessions, list(range(len(sessions))), DAY_START)
+    result = PulpNumericalAlgorithm(evs, limits, DAY_START, params).calculate()
+    return sum(result.energy_planned_kwh.values())
+
+
 def simulate(
-    algorithm_cls: type[Algorithm], chargers: int, seed: int, step_minutes: int
+    algorithm_cls: type[Algorithm],
+    *,
+    chargers: int,
+    seed: int,
+    step_minutes: int,
+    priced: bool,
+    offline_kwh: float,
 ) -> Outcome:
-    """Run the day with one algorithm."""
+    """Run the day with one algorithm, with the tariff or without."""
     sessions = make_sessions(chargers, seed)
     resolution = timedelta(minutes=step_minutes)
     params = SchedulingParameters(resolution=resolution, horizon=timedelta(hours=12))
@@ -121,38 +174,34 @@ def simulate(
     limit = np.zeros(steps)
     per_session = np.full((len(sessions), steps), -1.0)  # -1: not plugged in
     solve_s = []
+    cost = 0.0
     for step in range(steps):
         now = DAY_START + step * resolution
         limit[step] = site_limit(now, chargers)
-        present = [(index, s) for index, s in enumerate(sessions) if s.arrival <= now < s.departure]
-        evs = [
-            EV(
-                ev_id=s.ev_id,
-                min_power=s.min_kw,
-                max_power=s.max_kw,
-                arrival_time=s.arrival,
-                departure_time=s.departure,
-                energy=max(0.0, s.energy_kwh - s.delivered_kwh),
-            )
-            for _, s in present
-        ]
-        limits = [site_limit(now + k * resolution, chargers) for k in range(params.steps)]
+        present = [i for i, s in enumerate(sessions) if s.arrival <= now < s.departure]
+        evs = _evs(sessions, present, now)
+        ahead = [now + k * resolution for k in range(params.steps)]
+        limits = [site_limit(moment, chargers) for moment in ahead]
+        prices = [tariff(moment) for moment in ahead] if priced else None
         started = time.perf_counter()
-        algorithm_cls(evs, limits, now, params).calculate()
+        algorithm_cls(evs, limits, now, params, prices).calculate()
         solve_s.append(time.perf_counter() - started)
-        for (index, session), ev in zip(present, evs, strict=True):
+        for index, ev in zip(present, evs, strict=True):
             kw = ev.power[0]
-            session.delivered_kwh += kw * params.step_hours
+            sessions[index].delivered_kwh += kw * params.step_hours
             per_session[index, step] = kw
             site[step] += kw
+            cost += tariff(now) * kw * params.step_hours
     return Outcome(
-        name=algorithm_cls.name,
+        name=f"{algorithm_cls.name}{' + tariff' if priced else ''}",
         sessions=sessions,
         site_kw=site,
         limit_kw=limit,
         per_session_kw=per_session,
         solve_s=solve_s,
         step_minutes=step_minutes,
+        cost=cost,
+        offline_kwh=offline_kwh,
     )
 
 
@@ -184,23 +233,32 @@ def main() -> None:
     args = parser.parse_args()
     out = REPO / "bench-results"
     out.mkdir(exist_ok=True)
+    offline = offline_optimum(args.chargers, args.seed, args.step_minutes)
     outcomes = [
-        simulate(cls, args.chargers, args.seed, args.step_minutes)
+        simulate(
+            cls,
+            chargers=args.chargers,
+            seed=args.seed,
+            step_minutes=args.step_minutes,
+            priced=priced,
+            offline_kwh=offline,
+        )
         for cls in (PulpNumericalAlgorithm, GoAlgorithm)
+        for priced in (False, True)
     ]
     reports = [outcome.report() for outcome in outcomes]
     sessions = len(outcomes[0].sessions)
     print(
         f"{args.chargers} chargers, {sessions} sessions, one day in {args.step_minutes}-minute "
-        "steps, re-planned every step"
+        f"steps, re-planned every step; offline optimum {offline:.1f} kWh"
     )
-    print(f"| {'metric':<30} | " + " | ".join(f"{o.name:>22}" for o in outcomes) + " |")
-    print(f"|{'-' * 32}|" + "|".join("-" * 24 for _ in outcomes) + "|")
+    print(f"| {'metric':<30} | " + " | ".join(f"{o.name:>32}" for o in outcomes) + " |")
+    print(f"|{'-' * 32}|" + "|".join("-" * 34 for _ in outcomes) + "|")
     for metric in reports[0]:
-        values = " | ".join(f"{report[metric]:22.2f}" for report in reports)
+        values = " | ".join(f"{report[metric]:32.3f}" for report in reports)
         print(f"| {metric:<30} | {values} |")
     for outcome in outcomes:
-        path = out / f"simulation-{outcome.name}.png"
+        path = out / f"simulation-{outcome.name.replace(' + ', '-')}.png"
         plot(outcome, str(path))
         print(f"plot: {path.relative_to(REPO)}")
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from custom_components.optivgi.scm import linear_program
 from custom_components.optivgi.scm.linear_program import (
     LinearProgramError,
     segment_starts,
@@ -34,6 +35,26 @@ def test_stage_optima_equal_the_pulp_oracle(seed: int) -> None:
     reachable = cells.any(axis=1)
     shares = problem.delivered_kwh(ours.power)[reachable] / problem.energy_kwh[reachable]
     assert (shares >= ours.optima.min_fraction - 1e-6).all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_interior_point_fairness_on_a_step_by_step_limit_equals_the_oracle(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A limit that changes every step (no segments to merge) and the interior point method,
+    # as on large sites: fairness then runs on the per-step model, from which the rest starts.
+    monkeypatch.setattr(linear_program, "IPM_MIN_COLUMNS", 1)
+    evs, limit = random_site(seed, n_evs=2 + seed % 5, steps=30, with_minimums=False)
+    noisy = np.asarray(limit) * np.random.default_rng(seed).uniform(0.6, 1.0, len(limit))
+    problem = ScheduleProblem.from_evs(evs, noisy.tolist(), NOW, params_for(30))
+    cells = problem.open_cells()
+    assert linear_program.SEGMENT_GAIN * segment_starts(problem, cells).size > problem.n_steps
+    ours = solve_stages(problem, cells, np.zeros(problem.n_evs), 30)
+    oracle = solve_with_pulp(problem, cells, np.zeros(problem.n_evs))
+    assert ours.optima.min_fraction == pytest.approx(oracle.optima.min_fraction, abs=1e-6)
+    assert ours.optima.energy_kwh == pytest.approx(oracle.optima.energy_kwh, rel=1e-6, abs=1e-6)
+    assert ours.optima.cost == pytest.approx(oracle.optima.cost, rel=1e-5, abs=1e-6)
+    assert problem.violations(ours.power) == []
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -143,9 +164,85 @@ def test_mixed_integer_steps_respect_minimums_and_the_time_limit() -> None:
     assert rushed is None or (rushed.sum(axis=0) <= 2).all()
 
 
+def test_mixed_integer_steps_held_at_a_share_reach_it_or_say_none() -> None:
+    # Three 6 kWh requests, 4.14 kW minimums, two fit under 10 kW: 8 steps of 15 min carry
+    # at most 2 x 8 x 5 kW x 0.25 h = 20 kWh, so every EV can get all of its 6 kWh.
+    steps = 8
+    evs = [ev(name, energy=6, max_kw=11, min_kw=4.14, steps=steps) for name in "abc"]
+    problem = ScheduleProblem.from_evs(evs, [10.0] * steps, NOW, params_for(steps))
+    cells = problem.open_cells()
+    support = semi_continuous_steps(problem, cells, 10, fraction_floor=1.0)
+    assert support is not None
+    held = solve_stages(problem, support, problem.min_kw, 10)
+    assert held.optima.min_fraction >= 1.0 - 1e-4
+    assert not problem.violations(held.power)
+    # One step only: two minimums fit, the third EV gets nothing, so no share above 0 is reachable.
+    short = ScheduleProblem.from_evs(
+        [ev(name, energy=6, max_kw=11, min_kw=4.14, steps=1) for name in "abc"],
+        [10.0],
+        NOW,
+        params_for(1),
+    )
+    assert semi_continuous_steps(short, short.open_cells(), 10, fraction_floor=0.5) is None
+    assert semi_continuous_steps(short, short.open_cells(), 10) is not None
+
+
 def test_pulp_oracle_reports_a_failed_solve() -> None:
     steps = 4
     evs = [ev(name, energy=10, max_kw=7, min_kw=6, steps=steps) for name in "ab"]
     problem = ScheduleProblem.from_evs(evs, [10.0] * steps, NOW, params_for(steps))
     with pytest.raises(PulpFormulationError, match="Infeasible"):
         solve_with_pulp(problem, problem.open_cells(), problem.min_kw)
+
+
+def test_one_unreachable_request_no_longer_lowers_the_others_share() -> None:
+    # "hungry" can take at most 3.7 kW for 30 min (1.85 kWh) of its 100 kWh: its fraction is
+    # 0.0185 whatever happens. Leximin holds it there and shares the rest of the 22 kWh equally
+    # among the three congested EVs, instead of letting the energy stage split it at random.
+    steps = 8
+    evs = [
+        ev("hungry", energy=100, max_kw=3.7, end=2, steps=steps),
+        *(ev(name, energy=20, max_kw=11, steps=steps) for name in "bcd"),
+    ]
+    problem = ScheduleProblem.from_evs(evs, [11.0] * steps, NOW, params_for(steps))
+    solution = solve_stages(problem, problem.open_cells(), np.zeros(4), 30)
+    shares = problem.delivered_kwh(solution.power) / problem.energy_kwh
+    assert solution.optima.min_fraction == pytest.approx(0.0185)
+    assert shares[0] == pytest.approx(0.0185)
+    assert shares[1:] == pytest.approx([(22 - 1.85) / 60] * 3, rel=1e-6)
+    assert problem.violations(solution.power) == []
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_stability_never_changes_the_first_three_objectives(seed: int) -> None:
+    problem = problem_for(seed, n_evs=2 + seed % 4, steps=24, minimums=False)
+    cells = problem.open_cells()
+    plain = solve_stages(problem, cells, np.zeros(problem.n_evs), 30)
+    rng = np.random.default_rng(seed)
+    previous = np.where(rng.random(cells.shape) < 0.8, rng.uniform(0, 11, cells.shape), np.nan)
+    steady = solve_stages(problem, cells, np.zeros(problem.n_evs), 30, previous_kw=previous)
+    assert problem.violations(steady.power) == []
+    assert steady.optima.min_fraction == pytest.approx(plain.optima.min_fraction, abs=1e-7)
+    delivered = problem.delivered_kwh(steady.power)
+    assert delivered == pytest.approx(problem.delivered_kwh(plain.power), rel=1e-6, abs=1e-6)
+    # Lateness without the per-EV tie-break is the same for every EV: the cost stage's optimum.
+    lateness = (np.arange(problem.n_steps) + 1) / problem.n_steps * problem.step_hours
+    assert (steady.power.sum(axis=0) * lateness).sum() == pytest.approx(
+        (plain.power.sum(axis=0) * lateness).sum(), rel=1e-6, abs=1e-6
+    )
+
+
+def test_stability_keeps_the_previous_split_of_a_shared_step() -> None:
+    # Two alike EVs share 11 kW; either split of the first step is optimal. The previous plan
+    # gave "b" the power first: the new plan keeps that, instead of the tie-break's "a" first.
+    steps = 8
+    evs = [ev(name, energy=11, max_kw=11, steps=steps) for name in "ab"]
+    problem = ScheduleProblem.from_evs(evs, [11.0] * steps, NOW, params_for(steps))
+    cells = problem.open_cells()
+    previous = np.zeros((2, steps))
+    previous[1, :4] = 11.0
+    previous[0, 4:] = 11.0
+    steady = solve_stages(problem, cells, np.zeros(2), 30, previous_kw=previous)
+    assert steady.power[:, 0] == pytest.approx(previous[:, 0], abs=1e-6)
+    plain = solve_stages(problem, cells, np.zeros(2), 30)
+    assert plain.power[:, 0] == pytest.approx([11.0, 0.0])

@@ -85,7 +85,7 @@ def test_empty_site_zero_limit_and_departed_ev() -> None:
 
 
 def test_solver_failure_falls_back_to_go_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(*_: object) -> None:
+    def fail(*_: object, **__: object) -> None:
         raise LinearProgramError("fairness stage: HiGHS Time limit reached")
 
     monkeypatch.setattr(pulp_numerical_algorithm, "solve_stages", fail)

@@ -11,6 +11,7 @@ from custom_components.optivgi.scm.ev import EV, ChargingProfile, ChargingRateUn
 from custom_components.optivgi.scm.go_algorithm import GoAlgorithm
 from custom_components.optivgi.scm.problem import ScheduleProblem
 from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
+from custom_components.optivgi.scm.warm import WarmStart
 from custom_components.optivgi.scm_runner import Solved, scm_runner
 from custom_components.optivgi.translation import Translation
 
@@ -173,3 +174,20 @@ async def test_failed_send_is_reported_not_raised() -> None:
 async def test_default_prices_are_none() -> None:
     translation = FakeTranslation([], [1.0] * STEPS)
     assert await translation.get_prices("site", NOW) is None
+
+
+async def test_a_warm_start_carries_the_last_cycle_to_the_next() -> None:
+    warm = WarmStart()
+    translation = FakeTranslation(two_evs(), [11.0] * STEPS)
+    for expected in (False, True):
+        report = await scm_runner(
+            translation,
+            PulpNumericalAlgorithm,
+            RecordingExecutor(),
+            params=PARAMS,
+            now=NOW,
+            warm=warm,
+        )
+        assert report.sent
+        assert report.result is not None
+        assert report.result.reused is expected

@@ -18,6 +18,7 @@ from .scm.algorithm import Algorithm, SchedulingResult
 from .scm.constants import SchedulingParameters
 from .scm.ev import EV, ChargingProfile
 from .scm.go_algorithm import GoAlgorithm
+from .scm.warm import WarmStart
 from .translation import Translation
 from .utils import round_down_datetime
 
@@ -51,8 +52,13 @@ async def scm_runner(
     group_name: str = "",
     params: SchedulingParameters | None = None,
     now: datetime | None = None,
+    warm: WarmStart | None = None,
 ) -> CycleReport:
-    """Run one cycle for one group (site) and report it; never raises for a failed step."""
+    """Run one cycle for one group (site) and report it; never raises for a failed step.
+
+    `warm` is the site's `WarmStart`, kept by the caller from one cycle to the next: unchanged
+    inputs reuse the last schedule, and the LP keeps the new plan closest to the last one.
+    """
     params = params or SchedulingParameters()
     report = CycleReport(now=round_down_datetime(now or datetime.now(UTC), params.resolution))
     try:
@@ -60,7 +66,7 @@ async def scm_runner(
         limits = await translation.get_peak_power_demand(group_name, report.now, voltage)
         report.limits = list(limits)
         prices = await translation.get_prices(group_name, report.now)
-        algorithm = algorithm_cls(report.evs, limits, report.now, params, prices)
+        algorithm = algorithm_cls(report.evs, limits, report.now, params, prices, warm=warm)
     except Exception as err:  # noqa: BLE001 - a cycle reports, the next one retries
         _LOGGER.warning("Reading the site failed: %s", err)
         report.failed_step, report.error = "inputs", repr(err)

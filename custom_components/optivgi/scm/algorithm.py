@@ -17,6 +17,7 @@ import numpy as np
 from .constants import TOLERANCE, SchedulingParameters
 from .ev import EV, ChargingProfile, ChargingRateUnit
 from .problem import FloatArray, ScheduleProblem
+from .warm import WarmStart, fingerprint
 
 
 class ScheduleStatus(StrEnum):
@@ -59,6 +60,8 @@ class SchedulingResult:
     build_s: float
     solve_s: float
     total_s: float
+    #: The inputs had not changed since the last cycle: its schedule was reused, not re-solved.
+    reused: bool = False
 
     @property
     def unmet(self) -> tuple[str, ...]:
@@ -75,6 +78,7 @@ class Algorithm(ABC):
         now: Start of step 0 (already rounded to the resolution by the caller).
         params: The time grid.
         prices: Optional price per kWh per step; without it earlier charging is preferred.
+        warm: The site's `WarmStart`, kept by the caller between cycles (None: a cold solve).
 
     """
 
@@ -88,8 +92,11 @@ class Algorithm(ABC):
         now: datetime,
         params: SchedulingParameters | None = None,
         prices: Sequence[float] | None = None,
+        *,
+        warm: WarmStart | None = None,
     ) -> None:
         """Check and keep the inputs; see the class docstring."""
+        self.warm = warm
         self.evs = list(evs)
         self.now = now
         self.params = params or SchedulingParameters()
@@ -102,11 +109,30 @@ class Algorithm(ABC):
     def _schedule(self, problem: ScheduleProblem) -> Schedule:
         """Compute the `(N, T)` schedule in kW."""
 
+    def previous_plan(self) -> FloatArray | None:
+        """The last cycle's plan on this grid (kW, NaN where it had none), from `warm`."""
+        if self.warm is None:
+            return None
+        return self.warm.previous_kw(
+            self.problem.ev_ids, self.now, self.params.resolution, self.problem.n_steps
+        )
+
     def calculate(self) -> SchedulingResult:
         """Compute the schedule, fill each `EV.power` (kW per step) and report the run."""
         started = time.perf_counter()
-        schedule = self._schedule(self.problem)
+        key = fingerprint(self.name, self.problem) if self.warm is not None else b""
+        cached = self.warm.cached(key) if self.warm is not None else None
+        schedule = cached or self._schedule(self.problem)
         power = np.clip(schedule.power, 0.0, None)
+        if self.warm is not None:
+            self.warm.remember(
+                key,
+                schedule,
+                ev_ids=self.problem.ev_ids,
+                start=self.now,
+                resolution=self.params.resolution,
+                power_kw=power,
+            )
         for ev, row in zip(self.evs, power, strict=True):
             ev.power = row.tolist()
         delivered = self.problem.delivered_kwh(power)
@@ -126,6 +152,7 @@ class Algorithm(ABC):
             build_s=schedule.build_s,
             solve_s=schedule.solve_s,
             total_s=time.perf_counter() - started,
+            reused=cached is not None,
         )
         return self.result
 

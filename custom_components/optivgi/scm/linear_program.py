@@ -1,44 +1,77 @@
-"""The charging linear program, assembled from arrays and solved stage by stage with HiGHS.
+"""The charging LP as a table of stages, solved in order by one loop (DESIGN §2).
 
-Variables are the kW of EV `i` in a group of steps, only where the EV may charge, plus one
-variable `phi`: the smallest fraction of its request that every EV gets. Rows: one per group where
-the site limit can bind (`sum_i x <= limit`), and per EV its energy cap
-(`sum x * hours <= request`) and its fairness row (`sum x * hours - phi * request >= 0`).
+Each stage optimises one objective over a `Model` (`lp_model.py`, built from the named blocks of
+`lp_blocks.py`) and then holds its optimum as a constraint for the stages after it:
 
-The stages of DESIGN §2 are solved in order, each holding the optimum of the one before:
+======== ========= ==========================================================================
+stage    model     objective, and what it holds
+======== ========= ==========================================================================
+fairness segments  leximin: maximise the smallest delivered fraction; the EVs that cannot do
+                   better (a positive dual on their fairness row) keep it as an energy floor,
+                   the others go on to the next round (progressive filling, `LEXIMIN_ROUNDS`)
+energy   steps     maximise the energy; skipped when every EV's share is already settled
+track    steps     with prices only: the earliest plan, whose first-half energy per EV partly
+                   becomes a floor (`tariff.py`), so a tariff cannot starve the closed loop
+cost     steps     minimise cost (prices) or lateness; with a previous plan, lateness is the same
+                   for every EV (no per-EV tie-break) and the cost is held for the next stage
+stability steps    closest to the previous cycle's plan in the first step (when one is given):
+                   it chooses between EVs where the cost stage left a tie
+======== ========= ==========================================================================
 
-1. maximise `phi` (fairness), then 2. maximise the energy. Between two breakpoints (an arrival, a
-   departure, a change of the limit or of which steps an EV may use) all steps are
-   interchangeable for these two stages, so they are solved on one column per EV and *segment*
-   of steps: the optimum is exactly the per-step one, from a model that is many times smaller.
-3. minimise cost (prices) or lateness, per step, on the full model with `phi` and the energy held.
-   Lateness weighs earlier-leaving EVs a little more, so contested steps go to the same EVs step
-   after step, which keeps set-points steady (DESIGN's smoothness objective, without a variable
-   and a row per step and EV for it).
-
-Lower bounds model the chargers' minimum power once the caller has fixed which steps are on.
+`STAGES` is that table; `MIP_STAGES` runs fairness (one round, within `FAIRNESS_TOLERANCE`) and
+energy on the exact mixed-integer model, whose steps the repair then re-solves with `STAGES`.
+Fairness runs on one column per EV and *segment* of alike steps: exact, as the fractions depend
+only on each EV's total, and many times smaller than the per-step model. Where segments do not
+make it smaller (a limit that changes every step), fairness runs on the per-step model itself.
+Large fairness stages use the interior point method (`IPM_MIN_COLUMNS`).
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 import time
-from typing import Self
+from typing import Literal
 
 import highspy
 import numpy as np
 from numpy.typing import NDArray
 
 from .constants import TOLERANCE
-from .problem import FloatArray, IntArray, ScheduleProblem
+from .lp_blocks import Columns, segment_starts
+from .lp_model import LinearProgramError, Model, SolverSettings
+from .problem import FloatArray, ScheduleProblem
+from .tariff import track_buffers
 
-#: Relative slack when a stage's optimum is held fixed for the next stage (solver round-off).
+__all__ = [
+    "LinearProgramError",
+    "Solution",
+    "StageOptima",
+    "segment_starts",
+    "semi_continuous_steps",
+    "solve_stages",
+    "step_costs",
+]
+
+#: Relative slack when a stage's optimum is held for the next stage (solver round-off).
 STAGE_SLACK = 1e-9
-
+#: Fractions closer than this are equally fair: a gain below it never costs energy.
+FAIRNESS_TOLERANCE = 1e-4
+#: Leximin rounds at most; EVs not settled by then keep the last round's fraction as a floor.
+LEXIMIN_ROUNDS = 8
 #: Weight of the earliness tie-break next to prices (a price per kWh dominates it).
 PRICE_EARLINESS_WEIGHT = 1e-4
+#: Steps from now over which the stability stage keeps close to the previous plan: the first,
+#: the set-points chargers get now (measured at 50 x 480: over the first hour instead, 2 s).
+STABILITY_STEPS = 1
+#: From this many columns the fairness stage runs HiGHS's interior point method (with crossover, so
+#: the later stages still start from a basis). Measured on the house family: 50 x 480, 8.1 s of
+#: dual simplex against 1.3 s; at 10 x 288, 20 ms against 46 ms.
+IPM_MIN_COLUMNS = 5000
+#: Fairness runs on segments only when they have at most 1/`SEGMENT_GAIN` of the steps.
+SEGMENT_GAIN = 2
+#: A dual below this is round-off: the EV's share could still rise.
+_DUAL_TOLERANCE = 1e-9
 
-
-class LinearProgramError(RuntimeError):
-    """HiGHS did not reach an optimal solution (status in the message)."""
+type ModelKind = Literal["segments", "steps"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -52,7 +85,7 @@ class StageOptima:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Solution:
-    """A schedule (kW, `(N, T)`), the stage optima and the time spent."""
+    """A schedule (kW, `(N, T)`), the stage optima and the time spent (s)."""
 
     power: FloatArray
     optima: StageOptima
@@ -60,201 +93,226 @@ class Solution:
     solve_s: float
 
 
-def step_costs(problem: ScheduleProblem) -> FloatArray:
-    """Cost of one kWh at each EV and step for the third stage, `(N, T)`.
+def step_costs(
+    problem: ScheduleProblem, *, alike_steps: int = 0, with_prices: bool = True
+) -> FloatArray:
+    """Cost of one kWh at each EV and step for the cost stage, `(N, T)`.
 
     Prices when given, else the step's position (later is dearer), scaled per EV so an EV that
     leaves earlier is a little more eager: ties between EVs are broken the same way every step.
+    In the first `alike_steps` steps (when there is a previous plan) every EV is alike, and the
+    stability stage breaks the ties instead.
     """
     steps = problem.n_steps
-    lateness = (np.arange(steps, dtype=np.float64) + 1) / steps
+    lateness = (np.arange(steps, dtype=np.float64) + 1) / max(steps, 1)
     order = np.argsort(np.argsort(problem.end, kind="stable"), kind="stable")
     eagerness = 1 + 0.1 * (1 - order / max(1, problem.n_evs))
     earliness = lateness[None, :] * eagerness[:, None]
-    if problem.prices is None:
+    earliness[:, :alike_steps] = lateness[None, :alike_steps]
+    if problem.prices is None or not with_prices:
         return np.asarray(earliness, dtype=np.float64)
     return np.asarray(problem.prices[None, :] + PRICE_EARLINESS_WEIGHT * earliness)
 
 
-def segment_starts(problem: ScheduleProblem, cells: NDArray[np.bool_]) -> IntArray:
-    """First step of each run of steps that are alike for every EV and for the site limit.
+@dataclass(kw_only=True)
+class _Run:
+    """One solve's state: the inputs, what the stages so far hold, and the models built."""
 
-    An EV's lower bound is the same in all its cells, so only which cells are open can differ.
-    """
-    changes = np.zeros(problem.n_steps, dtype=bool)
-    changes[0] = True
-    changes[1:] = (cells[:, 1:] != cells[:, :-1]).any(axis=0) | (
-        problem.limit_kw[1:] != problem.limit_kw[:-1]
+    problem: ScheduleProblem
+    cells: NDArray[np.bool_]
+    lower_kw: FloatArray
+    integral: bool
+    settings: SolverSettings
+    previous_kw: FloatArray | None
+    start_kw: FloatArray | None
+    floors: FloatArray
+    phi: float = 0.0
+    energy: float = 0.0
+    cost: float = 0.0
+    #: Every EV's share is fixed by the fairness stage (so the energy stage has nothing to do).
+    settled: bool = False
+    models: dict[ModelKind, Model] = field(default_factory=dict)
+    #: Whether fairness runs on the per-segment model (see `model`).
+    aggregate: bool = True
+    build_s: float = 0.0
+    solve_s: float = 0.0
+
+    def model(self, kind: ModelKind) -> Model:
+        """The model of that kind, built on first use with the floors held so far.
+
+        When segments would not make the model at least `SEGMENT_GAIN` times smaller (a limit
+        that changes every step), fairness runs on the per-step model itself: one build, and
+        the later stages start from its basis.
+        """
+        if kind == "segments" and not self.aggregate:
+            kind = "steps"
+        if kind not in self.models:
+            started = time.perf_counter()
+            columns = Columns.build(
+                self.problem, self.cells, self.lower_kw, per_segment=kind == "segments"
+            )
+            model = Model(
+                self.problem,
+                columns,
+                floor_kwh=self.floors,
+                with_phi=kind == "segments" or self.integral or not self.aggregate,
+                integral=self.integral,
+                settings=self.settings,
+            )
+            if self.start_kw is not None and self.integral:
+                start = self.start_kw[columns.ev, columns.steps()]
+                model.start_from(np.append(start, self.problem.min_fraction(self.start_kw)))
+            self.models[kind] = model
+            self.build_s += time.perf_counter() - started
+        return self.models[kind]
+
+    def optimise(
+        self, model: Model, stage: str, sense: highspy.ObjSense, costs: FloatArray
+    ) -> float:
+        """Run one stage on a model, timed."""
+        started = time.perf_counter()
+        try:
+            return model.optimise(stage, sense, costs)
+        finally:
+            self.solve_s += time.perf_counter() - started
+
+
+def _fairness(run: _Run, model: Model) -> None:
+    """Leximin by progressive filling; one round within `FAIRNESS_TOLERANCE` for the MIP."""
+    problem, columns = run.problem, model.columns
+    free = model.blocks["fairness"][0].owner
+    costs = np.zeros(model.n_cols)
+    costs[-1] = 1.0
+    rounds = 1 if run.integral else LEXIMIN_ROUNDS
+    interior = not run.integral and columns.size >= IPM_MIN_COLUMNS
+    model.solver.setOptionValue("solver", "ipm" if interior else "simplex")
+    for round_ in range(rounds):
+        if not free.size:
+            break
+        phi = run.optimise(model, "fairness", highspy.ObjSense.kMaximize, costs)
+        if round_ == 0:
+            run.phi = phi
+        blocked = free
+        if not run.integral and phi < 1 - TOLERANCE and round_ < rounds - 1:
+            fair_block = model.blocks["fairness"][0]
+            duals = np.zeros(columns.n_evs)
+            duals[fair_block.owner] = np.abs(model.row_duals("fairness"))
+            blocked = free[duals[free] > _DUAL_TOLERANCE]
+            blocked = blocked if blocked.size else free
+        if run.integral:
+            floor = max(phi - FAIRNESS_TOLERANCE, 0.0) * problem.energy_kwh[blocked]
+        else:
+            floor = phi * (1 - STAGE_SLACK) * problem.energy_kwh[blocked]
+        run.floors[blocked] = floor
+        model.hold_floors(blocked, floor)
+        free = np.setdiff1d(free, blocked)
+    model.solver.setOptionValue("solver", "simplex")
+    run.settled = not free.size and not run.integral and rounds > 1
+
+
+def _energy(run: _Run, model: Model) -> None:
+    """Maximise the energy; hold it (unless it is the last stage of the MIP)."""
+    hours = model.columns.hours
+    if run.settled:
+        # Every EV sits at its leximin share: the floors already fix the total.
+        run.energy = float(run.floors.sum())
+        return
+    costs = np.append(hours, np.zeros(model.n_cols - hours.size))
+    if run.integral and model.has_solution():
+        model.start_from(model.values())  # the fairness stage's schedule is feasible here
+    run.energy = run.optimise(model, "energy", highspy.ObjSense.kMaximize, costs)
+    if not run.integral:
+        floor = max(0.0, run.energy * (1 - STAGE_SLACK) - STAGE_SLACK)
+        model.add_row(floor, highspy.kHighsInf, hours)
+
+
+def _track(run: _Run, model: Model) -> None:
+    """With prices: hold each EV's buffer from the earliest plan (`tariff.py`) before the cost."""
+    if run.problem.prices is None:
+        return
+    columns = model.columns
+    hours = columns.hours
+    costs = step_costs(run.problem, with_prices=False)[columns.ev, columns.steps()] * hours
+    run.optimise(
+        model,
+        "track",
+        highspy.ObjSense.kMinimize,
+        np.append(costs, [0.0] * (model.n_cols - costs.size)),
     )
-    return np.nonzero(changes)[0]
+    kwh = model.values()[: columns.size] * hours
+    for early, buffers in track_buffers(run.problem, columns.ev, columns.steps(), kwh):
+        cells = np.nonzero(early & (buffers[columns.ev] > TOLERANCE))[0]
+        model.add_sum_rows(columns.ev[cells], cells, hours[cells], buffers)
 
 
-def _assemble(
-    problem: ScheduleProblem,
-    *,
-    ev_index: IntArray,
-    group_index: IntArray,
-    group_limit: FloatArray,
-    hours: FloatArray,
-    lower: FloatArray,
-) -> tuple[highspy.HighsLp, bool]:
-    """The HiGHS model, column-wise; and whether it has fairness rows (an EV wanting energy)."""
-    n_vars = ev_index.size
-    upper = np.minimum(problem.max_kw, problem.energy_kwh / problem.step_hours)[ev_index]
-    # Site rows only where the EVs that may charge could together exceed the limit.
-    reach = np.bincount(group_index, weights=upper, minlength=group_limit.size)
-    binding = np.nonzero(reach > group_limit + TOLERANCE)[0]
-    site_row = np.full(group_limit.size, -1, dtype=np.int64)
-    site_row[binding] = np.arange(binding.size)
-    # Fairness among EVs that want energy and have somewhere to take it.
-    wanting = np.zeros(problem.n_evs, dtype=bool)
-    wanting[ev_index] = True
-    fair = np.nonzero(wanting & (problem.energy_kwh > 0))[0]
-    n_site, n_ev = binding.size, problem.n_evs
-    fair_row = np.full(n_ev, -1, dtype=np.int64)
-    fair_row[fair] = n_site + n_ev + np.arange(fair.size)
-
-    # Each x is in its site row (if any), its energy row and its fairness row (if any); the
-    # last column, phi, is in every fairness row.
-    in_site = site_row[group_index] >= 0
-    in_fair = fair_row[ev_index] >= 0
-    starts = np.zeros(n_vars + 2, dtype=np.int64)
-    np.cumsum(1 + in_site + in_fair, out=starts[1 : n_vars + 1])
-    starts[n_vars + 1] = starts[n_vars] + fair.size
-    index = np.empty(starts[-1], dtype=np.int32)
-    value = np.empty(starts[-1], dtype=np.float64)
-    at = starts[:n_vars].copy()
-    index[at[in_site]] = site_row[group_index[in_site]]
-    value[at[in_site]] = 1.0
-    at += in_site
-    index[at] = n_site + ev_index
-    value[at] = hours
-    at += 1
-    index[at[in_fair]] = fair_row[ev_index[in_fair]]
-    value[at[in_fair]] = hours[in_fair]
-    index[starts[n_vars] :] = fair_row[fair]
-    value[starts[n_vars] :] = -problem.energy_kwh[fair]
-
-    lp = highspy.HighsLp()
-    lp.num_col_ = n_vars + 1
-    lp.num_row_ = n_site + n_ev + fair.size
-    lp.col_cost_ = np.zeros(n_vars + 1)
-    lp.col_lower_ = np.append(np.minimum(lower, upper), 0.0)
-    lp.col_upper_ = np.append(upper, 1.0 if fair.size else 0.0)
-    lp.row_lower_ = np.concatenate(
-        [np.full(n_site + n_ev, -highspy.kHighsInf), np.zeros(fair.size)]
+def _cost(run: _Run, model: Model) -> None:
+    """Minimise cost or lateness; hold it for the stability stage."""
+    columns = model.columns
+    eager = run.previous_kw is None
+    alike = 0 if eager else run.problem.n_steps
+    costs = step_costs(run.problem, alike_steps=alike)[columns.ev, columns.steps()] * columns.hours
+    run.cost = run.optimise(
+        model,
+        "cost",
+        highspy.ObjSense.kMinimize,
+        np.append(costs, [0.0] * (model.n_cols - costs.size)),
     )
-    lp.row_upper_ = np.concatenate(
-        [group_limit[binding], problem.energy_kwh, np.full(fair.size, highspy.kHighsInf)]
-    )
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = starts
-    lp.a_matrix_.index_ = index
-    lp.a_matrix_.value_ = value
-    lp.a_matrix_.num_col_ = n_vars + 1
-    lp.a_matrix_.num_row_ = lp.num_row_
-    return lp, bool(fair.size)
+    if not eager:
+        model.add_row(-highspy.kHighsInf, run.cost + STAGE_SLACK * abs(run.cost) + 1e-7, costs)
 
 
-class _Model:
-    """One HiGHS model over columns (EV, group of steps) plus `phi` as the last column."""
+def _stability_steps(problem: ScheduleProblem) -> int:
+    """Steps from now the stability stage covers (`STABILITY_STEPS`, at most the horizon)."""
+    return min(STABILITY_STEPS, problem.n_steps)
 
-    def __init__(
-        self,
-        problem: ScheduleProblem,
-        *,
-        ev_index: IntArray,
-        group_index: IntArray,
-        group_limit: FloatArray,
-        length: FloatArray,
-        lower: FloatArray,
-        time_limit_s: float,
-    ) -> None:
-        self.ev_index = ev_index
-        self.group_index = group_index
-        self.n_vars = ev_index.size
-        self.hours = problem.step_hours * length
-        lp, self.has_fairness = _assemble(
-            problem,
-            ev_index=ev_index,
-            group_index=group_index,
-            group_limit=group_limit,
-            hours=self.hours,
-            lower=lower,
-        )
-        self.solver = highspy.Highs()  # type: ignore[no-untyped-call]
-        self.solver.setOptionValue("output_flag", False)  # noqa: FBT003 - positional only
-        self.solver.setOptionValue("time_limit", float(max(time_limit_s, 1e-3)))
-        # Measured: on these models presolve costs more than it saves (-30 % solve time).
-        self.solver.setOptionValue("presolve", "off")
-        self.solver.passModel(lp)
-        self.columns = np.arange(self.n_vars, dtype=np.int32)
 
-    @classmethod
-    def per_step(
-        cls,
-        problem: ScheduleProblem,
-        cells: NDArray[np.bool_],
-        lower_kw: FloatArray,
-        time_limit_s: float,
-    ) -> Self:
-        """A column per EV and step it may charge in."""
-        ev_index, step_index = np.nonzero(cells)
-        return cls(
-            problem,
-            ev_index=ev_index,
-            group_index=step_index,
-            group_limit=problem.limit_kw,
-            length=np.ones(ev_index.size),
-            lower=lower_kw[ev_index],
-            time_limit_s=time_limit_s,
-        )
+def _stability(run: _Run, model: Model) -> None:
+    """Among equal plans, the one closest (kWh) to the previous plan in the first steps."""
+    if run.previous_kw is None:
+        return
+    columns = model.columns
+    steps = columns.steps()
+    horizon = _stability_steps(run.problem)
+    target = run.previous_kw[columns.ev, steps]
+    near = np.nonzero((steps < horizon) & np.isfinite(target))[0]
+    if not near.size:
+        return
+    # The first step is what the chargers get now: moving it weighs as much as the rest together.
+    weight = columns.hours[near] * np.where(steps[near] == 0, horizon, 1.0)
+    model.add_closeness(near, np.minimum(target[near], columns.upper[near]), weight)
+    run.optimise(model, "stability", highspy.ObjSense.kMinimize, np.zeros(model.n_cols))
 
-    @classmethod
-    def per_segment(
-        cls,
-        problem: ScheduleProblem,
-        cells: NDArray[np.bool_],
-        lower_kw: FloatArray,
-        time_limit_s: float,
-    ) -> Self:
-        """A column per EV and segment of alike steps (exact for fairness and energy)."""
-        starts = segment_starts(problem, cells)
-        lengths = np.diff(np.append(starts, problem.n_steps)).astype(np.float64)
-        ev_index, segment_index = np.nonzero(cells[:, starts])
-        return cls(
-            problem,
-            ev_index=ev_index,
-            group_index=segment_index,
-            group_limit=problem.limit_kw[starts],
-            length=lengths[segment_index],
-            lower=lower_kw[ev_index],
-            time_limit_s=time_limit_s,
-        )
 
-    def run(self, stage: str, sense: highspy.ObjSense, costs: FloatArray) -> float:
-        """Optimise `costs` over the columns (the last one is `phi`); the optimum."""
-        self.solver.changeObjectiveSense(sense)
-        self.solver.changeColsCost(
-            self.n_vars + 1, np.arange(self.n_vars + 1, dtype=np.int32), costs
-        )
-        self.solver.run()
-        status = self.solver.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
-            msg = f"{stage} stage: HiGHS {self.solver.modelStatusToString(status)}"
-            raise LinearProgramError(msg)
-        return float(self.solver.getInfo().objective_function_value)
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Stage:
+    """One row of the stage table: its name, the model it runs on, and what it does."""
 
-    def hold(self, phi: float, energy_kwh: float | None) -> None:
-        """Keep `phi` and (if given) the total energy at least at their optima, less slack."""
-        self.solver.changeColBounds(self.n_vars, max(0.0, phi * (1 - STAGE_SLACK)), 1.0)
-        if energy_kwh is not None and self.n_vars:
-            floor = max(0.0, energy_kwh * (1 - STAGE_SLACK) - STAGE_SLACK)
-            self.solver.addRow(floor, highspy.kHighsInf, self.n_vars, self.columns, self.hours)
+    name: str
+    model: ModelKind
+    solve: Callable[[_Run, Model], None]
 
-    def values(self) -> FloatArray:
-        """The columns' values after the last run (without `phi`)."""
-        return np.asarray(self.solver.getSolution().col_value, dtype=np.float64)[: self.n_vars]
+
+STAGES: tuple[Stage, ...] = (
+    Stage(name="fairness", model="segments", solve=_fairness),
+    Stage(name="energy", model="steps", solve=_energy),
+    Stage(name="track", model="steps", solve=_track),
+    Stage(name="cost", model="steps", solve=_cost),
+    Stage(name="stability", model="steps", solve=_stability),
+)
+MIP_STAGES: tuple[Stage, ...] = (
+    Stage(name="fairness", model="steps", solve=_fairness),
+    Stage(name="energy", model="steps", solve=_energy),
+)
+
+
+def _run_stages(stages: tuple[Stage, ...], run: _Run) -> Model:
+    """The stage loop: each stage on its model, in order; the last stage's model."""
+    model = None
+    for stage in stages:
+        model = run.model(stage.model)
+        stage.solve(run, model)
+    assert model is not None  # noqa: S101 - both tables are non-empty
+    return model
 
 
 def solve_stages(
@@ -262,94 +320,84 @@ def solve_stages(
     cells: NDArray[np.bool_],
     lower_kw: FloatArray,
     time_limit_s: float,
+    *,
+    previous_kw: FloatArray | None = None,
 ) -> Solution:
-    """Solve the three stages over the `cells` (`(N, T)` bool) that may be non-zero.
+    """Solve `STAGES` over the `cells` (`(N, T)` bool) that may be non-zero.
 
     `lower_kw[i]` is the lowest power EV `i` may take in each of its cells (0, or its minimum
-    when the caller has fixed which steps are on). Raises `LinearProgramError`, also when the
-    time limit (s, for all stages together) runs out.
+    when the caller has fixed which steps are on). `previous_kw` is the last cycle's plan on this
+    grid (kW, NaN where it had none) for the stability stage. Raises `LinearProgramError`, also
+    when the wall-clock guard `time_limit_s` (s, all stages together) runs out.
     """
-    started = time.perf_counter()
-    deadline = started + time_limit_s
-    phi = 0.0
-    build_s = solve_s = 0.0
-    if cells.any():
-        # Fairness on the per-segment model: exact, and a few milliseconds even at N = 100.
-        segments = _Model.per_segment(problem, cells, lower_kw, time_limit_s)
-        build_s = time.perf_counter() - started
-        phi_cost = np.zeros(segments.n_vars + 1)
-        phi_cost[-1] = 1.0
-        if segments.has_fairness:
-            phi = segments.run("fairness", highspy.ObjSense.kMaximize, phi_cost)
-        solve_s = time.perf_counter() - started - build_s
-
-    build_started = time.perf_counter()
-    steps = _Model.per_step(problem, cells, lower_kw, deadline - build_started)
-    steps.hold(phi, None)
-    build_s += time.perf_counter() - build_started
-
-    solve_started = time.perf_counter()
-    # Energy on the per-step model (not the per-segment one) leaves HiGHS an optimal basis of
-    # the full model, from which the cost stage needs few iterations (measured: 2x faster in
-    # all than solving the cost stage from scratch with the energy held).
-    energy = steps.run("energy", highspy.ObjSense.kMaximize, np.append(steps.hours, 0.0))
-    steps.hold(phi, energy)
-    costs = step_costs(problem)[steps.ev_index, steps.group_index] * problem.step_hours
-    steps.solver.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
-    cost = steps.run("cost", highspy.ObjSense.kMinimize, np.append(costs, 0.0))
-    solve_s += time.perf_counter() - solve_started
-
+    run = _Run(
+        problem=problem,
+        cells=cells,
+        lower_kw=lower_kw,
+        integral=False,
+        settings=SolverSettings(deadline_s=time.perf_counter() + time_limit_s),
+        previous_kw=previous_kw,
+        start_kw=None,
+        floors=np.zeros(problem.n_evs),
+    )
     power = np.zeros((problem.n_evs, problem.n_steps))
-    power[steps.ev_index, steps.group_index] = steps.values()
+    run.aggregate = SEGMENT_GAIN * segment_starts(problem, cells).size <= problem.n_steps
+    if cells.any():
+        model = _run_stages(STAGES, run)
+        power[model.columns.ev, model.columns.steps()] = model.values()[: model.columns.size]
     return Solution(
         power=power,
-        optima=StageOptima(min_fraction=phi, energy_kwh=energy, cost=cost),
-        build_s=build_s,
-        solve_s=solve_s,
+        optima=StageOptima(min_fraction=run.phi, energy_kwh=run.energy, cost=run.cost),
+        build_s=run.build_s,
+        solve_s=run.solve_s,
     )
 
 
 def semi_continuous_steps(
-    problem: ScheduleProblem, cells: NDArray[np.bool_], time_limit_s: float
+    problem: ScheduleProblem,
+    cells: NDArray[np.bool_],
+    time_limit_s: float,
+    *,
+    start_kw: FloatArray | None = None,
+    nodes: int | None = None,
+    fraction_floor: float | None = None,
 ) -> NDArray[np.bool_] | None:
-    """The steps each EV runs in, from the exact mixed-integer model of the first two stages.
+    """The steps each EV runs in, from the exact mixed-integer model.
 
-    Each x is semi-continuous (0, or between the EV's minimum and maximum); HiGHS solves the
-    fairness and then the energy stage by branch and bound. Its best schedule found within the
-    time limit, optimal or not, fixes the steps; None if it found none.
+    Each x is semi-continuous (0, or between the EV's minimum and maximum); HiGHS solves
+    `MIP_STAGES` by branch and bound within `nodes` nodes per stage (deterministic), from the
+    feasible schedule `start_kw` (kW) if given. Its best schedule fixes the steps; None if it has
+    none (or the wall-clock guard `time_limit_s` ran out).
+
+    With `fraction_floor` (the relaxed LP's smallest fraction), every EV is held at that share
+    less half `FAIRNESS_TOLERANCE` and only the energy is maximised: one search instead of two,
+    on a tighter model. None when no schedule reaches that share.
     """
-    model = _Model.per_step(problem, cells, problem.min_kw, time_limit_s)
-    semi = int(highspy.HighsVarType.kSemiContinuous.value)
-    continuous = int(highspy.HighsVarType.kContinuous.value)
-    kinds = np.where(problem.min_kw[model.ev_index] > TOLERANCE, semi, continuous)
-    model.solver.changeColsIntegrality(
-        model.n_vars + 1,
-        np.arange(model.n_vars + 1, dtype=np.int32),
-        np.append(kinds, continuous).astype(np.uint8),
+    settings = SolverSettings(deadline_s=time.perf_counter() + time_limit_s)
+    if nodes is not None:
+        settings = SolverSettings(deadline_s=settings.deadline_s, mip_nodes=nodes)
+    run = _Run(
+        problem=problem,
+        cells=cells,
+        lower_kw=problem.min_kw,
+        integral=True,
+        settings=settings,
+        previous_kw=None,
+        start_kw=start_kw,
+        floors=np.zeros(problem.n_evs),
     )
-    phi_cost = np.zeros(model.n_vars + 1)
-    phi_cost[-1] = 1.0
-    stages = (("fairness", phi_cost), ("energy", np.append(model.hours, 0.0)))
-    values: FloatArray | None = None
-    for stage, costs in stages:
-        try:
-            optimum = model.run(stage, highspy.ObjSense.kMaximize, costs)
-        except LinearProgramError:
-            # Out of time: the incumbent, if HiGHS has one, is still a valid schedule.
-            if model.solver.getInfo().primal_solution_status != _FEASIBLE:
-                return None if values is None else _support(model, problem, values)
-            return _support(model, problem, model.values())
-        values = model.values()
-        if stage == "fairness":
-            model.hold(optimum, None)
-    return None if values is None else _support(model, problem, values)
-
-
-_FEASIBLE = 2  # HiGHS solution status kSolutionStatusFeasible
-
-
-def _support(model: _Model, problem: ScheduleProblem, values: FloatArray) -> NDArray[np.bool_]:
-    """`(N, T)`: where a schedule over the model's columns is not 0."""
+    stages = MIP_STAGES
+    if fraction_floor is not None:
+        counted = cells.any(axis=1)
+        share = max(fraction_floor - FAIRNESS_TOLERANCE / 2, 0.0)
+        run.floors = np.where(counted, share * problem.energy_kwh, 0.0)
+        run.phi = share
+        stages = MIP_STAGES[1:]
+    try:
+        model = _run_stages(stages, run)
+    except LinearProgramError:
+        return None
     support = np.zeros((problem.n_evs, problem.n_steps), dtype=bool)
-    support[model.ev_index, model.group_index] = values > TOLERANCE
+    x = model.values()[: model.columns.size]
+    support[model.columns.ev, model.columns.steps()] = x > TOLERANCE
     return support

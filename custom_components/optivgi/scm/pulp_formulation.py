@@ -2,8 +2,13 @@
 
 `linear_program.py` builds the same stages from arrays for speed; tests check that both reach the
 same optima, and the benchmark times this one to show what building through PuLP costs.
+
+Leximin fairness is found here the slow, independent way: after each round's largest common
+fraction, every EV still free is asked whether it alone could get more (one LP each); those that
+cannot keep the fraction, the others go on. `linear_program.py` reads the same from the duals.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 import time
 
@@ -11,8 +16,10 @@ import numpy as np
 from numpy.typing import NDArray
 import pulp
 
+from .constants import TOLERANCE
 from .linear_program import STAGE_SLACK, StageOptima, step_costs
 from .problem import FloatArray, ScheduleProblem
+from .tariff import track_buffers
 
 
 class PulpFormulationError(RuntimeError):
@@ -32,7 +39,7 @@ class PulpSolution:
 def solve_with_pulp(
     problem: ScheduleProblem, cells: NDArray[np.bool_], lower_kw: FloatArray
 ) -> PulpSolution:
-    """Solve fairness, then energy, then cost or lateness, each holding the one before."""
+    """Solve leximin fairness, then energy, then cost or lateness, each holding the one before."""
     started = time.perf_counter()
     dt = problem.step_hours
     model = pulp.LpProblem("charging", pulp.LpMaximize)
@@ -43,7 +50,6 @@ def solve_with_pulp(
         )
         for i, t in zip(*np.nonzero(cells), strict=True)
     }
-    phi = model.add_variable("phi", lowBound=0, upBound=1)
     by_ev: dict[int, list[pulp.LpVariable]] = {}
     by_step: dict[int, list[pulp.LpVariable]] = {}
     for (i, t), var in x.items():
@@ -56,8 +62,6 @@ def solve_with_pulp(
     for i in range(problem.n_evs):
         if cells[i].any():
             model += delivered[i] <= problem.energy_kwh[i], f"energy_{i}"
-    for i in fair:
-        model += delivered[i] >= phi * problem.energy_kwh[i], f"fair_{i}"
     total = pulp.lpSum(delivered.values())
     build_s = time.perf_counter() - started
 
@@ -79,10 +83,11 @@ def solve_with_pulp(
         zero = StageOptima(min_fraction=0.0, energy_kwh=0.0, cost=0.0)
         power = np.zeros((problem.n_evs, problem.n_steps))
         return PulpSolution(optima=zero, power=power, build_s=build_s, solve_s=0.0)
-    min_fraction = solve(phi + 0, pulp.LpMaximize) if fair else 0.0
-    model += phi >= min_fraction * (1 - STAGE_SLACK), "hold_fairness"
+    min_fraction = _leximin(model, solve, delivered, fair, problem) if fair else 0.0
     energy = solve(total + 0, pulp.LpMaximize)
     model += total >= energy * (1 - STAGE_SLACK) - STAGE_SLACK, "hold_energy"
+    if problem.prices is not None:
+        _hold_track(model, solve, x, problem)
     costs = step_costs(problem)
     cost = solve(pulp.lpSum(var * costs[i, t] * dt for (i, t), var in x.items()), pulp.LpMinimize)
 
@@ -95,3 +100,114 @@ def solve_with_pulp(
         build_s=build_s,
         solve_s=solve_s,
     )
+
+
+def _hold_track(
+    model: pulp.LpProblem,
+    solve: Callable[[pulp.LpAffineExpression, int], float],
+    x: dict[tuple[int, int], pulp.LpVariable],
+    problem: ScheduleProblem,
+) -> None:
+    """The track stage: the earliest plan, then each EV's buffer (`tariff.py`) as a floor."""
+    dt = problem.step_hours
+    earliness = step_costs(problem, with_prices=False)
+    solve(pulp.lpSum(var * earliness[i, t] * dt for (i, t), var in x.items()), pulp.LpMinimize)
+    keys = list(x)
+    ev = np.array([i for i, _ in keys], dtype=np.int64)
+    step = np.array([t for _, t in keys], dtype=np.int64)
+    kwh = np.array([(x[key].varValue or 0.0) * dt for key in keys])
+    for milestone, (early, buffers) in enumerate(track_buffers(problem, ev, step, kwh)):
+        for i in np.unique(ev[early]).tolist():
+            if buffers[i] > TOLERANCE:
+                mine = [x[k] for k, keep in zip(keys, early, strict=True) if keep and k[0] == i]
+                model += pulp.lpSum(mine) * dt >= buffers[i], f"track_{milestone}_{i}"
+
+
+#: A fraction that rises by less than this is not "more" (LP round-off).
+_RISE = 1e-7
+
+
+def _leximin(
+    model: pulp.LpProblem,
+    solve: Callable[[pulp.LpAffineExpression, int], float],
+    delivered: dict[int, pulp.LpAffineExpression],
+    fair: list[int],
+    problem: ScheduleProblem,
+) -> float:
+    """Progressive filling: hold each EV's share once no schedule can raise it; the first share.
+
+    Round `k` has its own fraction `phi_k` over the EVs still free; once found it is held, so it
+    also holds the EVs that cannot do better. Returns the first round's fraction.
+    """
+    free = list(fair)
+    first: float | None = None
+    rounds = 0
+    while free:
+        rounds += 1
+        phi = model.add_variable(f"phi_{rounds}", lowBound=0, upBound=1)
+        for i in free:
+            model += delivered[i] >= phi * problem.energy_kwh[i], f"fair_{rounds}_{i}"
+        level = solve(phi + 0, pulp.LpMaximize)
+        first = level if first is None else first
+        model += phi >= level * (1 - STAGE_SLACK), f"hold_fairness_{rounds}"
+        if level >= 1 - _RISE:
+            break
+        still_free = [
+            i
+            for i in free
+            if solve(delivered[i] + 0, pulp.LpMaximize) / problem.energy_kwh[i] > level + _RISE
+        ]
+        if len(still_free) == len(free):  # no EV is blocked: never expected at an optimum
+            break
+        free = still_free
+    return first or 0.0
+
+
+def exact_with_minimums(problem: ScheduleProblem) -> StageOptima:
+    """The exact optimum with minimum powers: smallest fraction, then energy (kWh); cost 0.
+
+    Each cell has an on/off binary `z` with `min * z <= x <= max * z`, solved by HiGHS's branch
+    and bound to proven optimality (no time or node limit, relative gap 1e-9): the benchmark's
+    and the tests' reference for the repair. Only for small sites (it may take minutes beyond).
+    """
+    dt = problem.step_hours
+    cells = problem.open_cells()
+    model = pulp.LpProblem("exact", pulp.LpMaximize)
+    upper = np.minimum(problem.max_kw, problem.energy_kwh / dt)
+    x: dict[tuple[int, int], pulp.LpVariable] = {}
+    for i, t in zip(*np.nonzero(cells), strict=True):
+        var = model.add_variable(f"x_{i}_{t}", lowBound=0, upBound=upper[i])
+        if problem.min_kw[i] > 0:
+            on = model.add_variable(f"z_{i}_{t}", cat="Binary")
+            model += var <= upper[i] * on
+            model += var >= min(problem.min_kw[i], upper[i]) * on
+        x[int(i), int(t)] = var
+    if not x:
+        return StageOptima(min_fraction=0.0, energy_kwh=0.0, cost=0.0)
+    for t in range(problem.n_steps):
+        present = [x[i, t] for i in range(problem.n_evs) if (i, t) in x]
+        if present:
+            model += pulp.lpSum(present) <= problem.limit_kw[t]
+    phi = model.add_variable("phi", lowBound=0, upBound=1)
+    delivered = {}
+    for i in range(problem.n_evs):
+        mine = [x[i, t] for t in range(problem.n_steps) if (i, t) in x]
+        if mine:
+            delivered[i] = pulp.lpSum(mine) * dt
+            model += delivered[i] <= problem.energy_kwh[i]
+            model += delivered[i] >= phi * problem.energy_kwh[i]
+    solver = pulp.HiGHS(msg=False, gapRel=1e-9, gapAbs=1e-9)
+
+    def solve(objective: pulp.LpAffineExpression) -> float:
+        model.setObjective(objective)
+        model.sense = pulp.LpMaximize
+        stats = model.solve(solver)
+        if stats.status is not pulp.LpSolveStatus.Optimal:
+            msg = f"PuLP/HiGHS status {stats.status.name}"
+            raise PulpFormulationError(msg)
+        return float(stats.objective or 0.0)
+
+    min_fraction = solve(phi + 0)
+    model += phi >= min_fraction - 1e-7
+    energy = solve(pulp.lpSum(delivered.values()))
+    return StageOptima(min_fraction=min_fraction, energy_kwh=energy, cost=0.0)

@@ -1,0 +1,200 @@
+"""One HiGHS model of the constraint blocks, optimised stage after stage.
+
+`Model` owns a `highspy.Highs` built from `lp_blocks`: the stages change its objective and tighten
+its rows (a stage's optimum becomes the next stage's constraint), so HiGHS re-solves from the last
+basis instead of from scratch. Options are chosen by size, as measured (see `SolverSettings`).
+The 20 s guard (`deadline_s`) is the only wall-clock limit: a mixed-integer solve stops after a
+number of branch-and-bound nodes, so its result never depends on how fast or busy the CPU is.
+"""
+
+from dataclasses import dataclass
+import time
+
+import highspy
+import numpy as np
+
+from .constants import TOLERANCE
+from .lp_blocks import Block, Columns, assemble, energy_cap_rows, fairness_rows, site_limit_rows
+from .problem import FloatArray, IntArray, ScheduleProblem
+
+#: Above this many variables the LP's presolve pays for itself (measured: at 500 x 288 per step the
+#: energy stage takes 20 s without it, 0.7 s with it; below ~20 000 it costs more than it saves).
+#: The mixed-integer model never presolves: measured at 10 x 288, 1.3 s without, 5-7 s with.
+PRESOLVE_MIN_COLUMNS = 20_000
+
+#: Branch-and-bound nodes per mixed-integer stage: deterministic work instead of seconds.
+MIP_NODE_LIMIT = 200
+
+_SEMI = int(highspy.HighsVarType.kSemiContinuous.value)
+_CONTINUOUS = int(highspy.HighsVarType.kContinuous.value)
+_FEASIBLE = 2  # HiGHS primal_solution_status kSolutionStatusFeasible
+_STOPPED_WITH_SOLUTION = frozenset(
+    {
+        highspy.HighsModelStatus.kSolutionLimit,
+        highspy.HighsModelStatus.kInterrupt,
+        highspy.HighsModelStatus.kIterationLimit,
+    }
+)
+
+
+class LinearProgramError(RuntimeError):
+    """HiGHS did not reach an optimal solution (status in the message)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SolverSettings:
+    """How a model is solved: the wall-clock guard (s) and the MIP's node budget."""
+
+    deadline_s: float
+    mip_nodes: int = MIP_NODE_LIMIT
+
+
+class Model:
+    """The blocks `site limit`, `energy cap` and (with `phi`) `fairness` over `columns`."""
+
+    def __init__(
+        self,
+        problem: ScheduleProblem,
+        columns: Columns,
+        *,
+        floor_kwh: FloatArray,
+        with_phi: bool,
+        integral: bool,
+        settings: SolverSettings,
+    ) -> None:
+        """Assemble and pass the model; `integral` makes minimum-power cells semi-continuous."""
+        self.columns = columns
+        self.settings = settings
+        self.integral = integral
+        blocks = [site_limit_rows(columns), energy_cap_rows(columns, problem, floor_kwh)]
+        if with_phi:
+            blocks.append(fairness_rows(columns, problem))
+        self.blocks: dict[str, tuple[Block, int]] = {}
+        offset = 0
+        for block in blocks:
+            self.blocks[block.name] = (block, offset)
+            offset += block.n_rows
+        self.n_cols = columns.size + int(with_phi)
+        self.solver = highspy.Highs()  # type: ignore[no-untyped-call]
+        self.solver.setOptionValue("output_flag", False)  # noqa: FBT003 - positional only
+        presolve = "on" if columns.size >= PRESOLVE_MIN_COLUMNS and not integral else "off"
+        self.solver.setOptionValue("presolve", presolve)
+        if integral:
+            self.solver.setOptionValue("mip_max_nodes", settings.mip_nodes)
+        self.solver.passModel(assemble(columns, tuple(blocks), with_phi=with_phi))
+        if integral:
+            kinds = np.where(columns.lower > TOLERANCE, _SEMI, _CONTINUOUS)
+            self.solver.changeColsIntegrality(
+                self.n_cols,
+                np.arange(self.n_cols, dtype=np.int32),
+                np.append(kinds, [_CONTINUOUS] * with_phi).astype(np.uint8),
+            )
+
+    def optimise(self, stage: str, sense: highspy.ObjSense, costs: FloatArray) -> float:
+        """Optimise `costs` (one per column, `phi` last); the optimum.
+
+        A mixed-integer stage that used up its nodes returns its best schedule so far; anything
+        else short of optimal (or the wall-clock guard) is a `LinearProgramError`.
+        """
+        remaining = self.settings.deadline_s - time.perf_counter()
+        self.solver.setOptionValue("time_limit", float(max(remaining, 1e-3)))
+        self.solver.changeObjectiveSense(sense)
+        self.solver.changeColsCost(self.n_cols, np.arange(self.n_cols, dtype=np.int32), costs)
+        self.solver.run()
+        status = self.solver.getModelStatus()
+        stopped = self.integral and status in _STOPPED_WITH_SOLUTION and self.has_solution()
+        if status != highspy.HighsModelStatus.kOptimal and not stopped:
+            msg = f"{stage} stage: HiGHS {self.solver.modelStatusToString(status)}"
+            raise LinearProgramError(msg)
+        return float(self.solver.getInfo().objective_function_value)
+
+    def has_solution(self) -> bool:
+        """Whether HiGHS holds a feasible schedule (an incumbent, for a mixed-integer stage)."""
+        return bool(self.solver.getInfo().primal_solution_status == _FEASIBLE)
+
+    def values(self) -> FloatArray:
+        """Every column's value after the last run (`phi` last, if any)."""
+        return np.asarray(self.solver.getSolution().col_value, dtype=np.float64)[: self.n_cols]
+
+    def row_duals(self, name: str) -> FloatArray:
+        """The duals of one block's rows after the last (continuous) run."""
+        block, offset = self.blocks[name]
+        duals = np.asarray(self.solver.getSolution().row_dual, dtype=np.float64)
+        return duals[offset : offset + block.n_rows]
+
+    def start_from(self, values: FloatArray) -> None:
+        """Give HiGHS a feasible schedule to start from (a mixed-integer incumbent)."""
+        solution = highspy.HighsSolution()
+        solution.col_value = list(values)
+        solution.value_valid = True
+        self.solver.setSolution(solution)
+
+    def hold_floors(self, evs: IntArray, floor_kwh: FloatArray) -> None:
+        """Raise the energy cap rows' lower bounds of `evs` to `floor_kwh` (kWh, one each)."""
+        block, offset = self.blocks["energy cap"]
+        row_of = np.full(self.columns.n_evs, -1, dtype=np.int64)
+        row_of[block.owner] = np.arange(block.n_rows)
+        rows = row_of[evs]
+        keep = rows >= 0
+        rows = rows[keep]
+        lower = np.minimum(floor_kwh[keep], block.upper[rows])
+        self.solver.changeRowsBounds(  # type: ignore[attr-defined] # not in highspy's stubs
+            rows.size, (rows + offset).astype(np.int32), lower, block.upper[rows]
+        )
+        if "fairness" in self.blocks:
+            fair, fair_offset = self.blocks["fairness"]
+            fair_of = np.full(self.columns.n_evs, -1, dtype=np.int64)
+            fair_of[fair.owner] = np.arange(fair.n_rows)
+            for row in fair_of[evs[keep]].tolist():
+                if row >= 0:  # its share is held: it no longer limits phi
+                    self.solver.changeCoeff(row + fair_offset, self.columns.size, 0.0)
+
+    def add_row(self, lower: float, upper: float, coefficients: FloatArray) -> None:
+        """Add one dense row over the kW columns (`lower <= coefficients . x <= upper`)."""
+        nonzero = np.nonzero(coefficients)[0].astype(np.int32)
+        self.solver.addRow(lower, upper, nonzero.size, nonzero, coefficients[nonzero])
+
+    def add_sum_rows(
+        self, owner: IntArray, cols: IntArray, coefficients: FloatArray, lower: FloatArray
+    ) -> None:
+        """Add `sum_k coefficients[k] x[cols[k]] >= lower[i]` for each `i` in `owner` (kWh)."""
+        if not cols.size:
+            return
+        order = np.argsort(owner, kind="stable")
+        owner, cols, coefficients = owner[order], cols[order], coefficients[order]
+        rows, starts = np.unique(owner, return_index=True)
+        self.solver.addRows(
+            rows.size,
+            lower[rows],
+            np.full(rows.size, highspy.kHighsInf),
+            cols.size,
+            starts.astype(np.int32),
+            cols.astype(np.int32),
+            coefficients,
+        )
+
+    def add_closeness(self, cells: IntArray, target_kw: FloatArray, weight: FloatArray) -> None:
+        """Add `|x[c] - target[c]|` as `u + v` with `x - u + v = target` (kW), costed by weight."""
+        n = cells.size
+        if not n:
+            return
+        first = self.solver.getNumCol()
+        self.solver.changeColsCost(
+            self.n_cols, np.arange(self.n_cols, dtype=np.int32), np.zeros(self.n_cols)
+        )
+        self.solver.addCols(
+            2 * n,
+            np.tile(weight, 2),
+            np.zeros(2 * n),
+            np.full(2 * n, highspy.kHighsInf),
+            0,
+            np.zeros(0, np.int32),
+            np.zeros(0, np.int32),
+            np.zeros(0),
+        )
+        starts = np.arange(n, dtype=np.int32) * 3
+        index = np.column_stack([cells, first + np.arange(n), first + n + np.arange(n)])
+        value = np.tile([1.0, -1.0, 1.0], n)
+        self.solver.addRows(
+            n, target_kw, target_kw, 3 * n, starts, index.ravel().astype(np.int32), value
+        )

@@ -1,0 +1,94 @@
+"""Minimum powers: choosing the steps each EV runs in, and comparing the schedules that result.
+
+A charger cannot run between 0 and its minimum, which makes the exact problem a mixed-integer
+one. The repair chooses a set of *on* steps per EV (so that the LP over them, with the minimum as
+lower bound, is feasible) and keeps the best schedule by `Score`: fairer by more than
+`FAIRNESS_TOLERANCE`, else more energy, else cheaper. A fairness gain below the tolerance never
+beats more energy. `Score.reaches` tells when a schedule is as good as the relaxed LP (which no
+schedule with minimums can beat): then nothing more is tried, so small sites pay no MIP.
+"""
+
+from dataclasses import dataclass
+import math
+from typing import Self
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .constants import TOLERANCE
+from .linear_program import FAIRNESS_TOLERANCE, step_costs
+from .problem import FloatArray, ScheduleProblem
+
+#: Relative energy difference below which two schedules deliver the same (round-off).
+ENERGY_TIE = 1e-7
+#: Relative energy shortfall to the relaxed LP that still counts as optimal (0.1 %).
+ENERGY_PROOF = 1e-3
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Score:
+    """A schedule's objectives: smallest fraction, energy (kWh) and cost or lateness."""
+
+    min_fraction: float
+    energy_kwh: float
+    cost: float
+
+    @classmethod
+    def of(cls, problem: ScheduleProblem, power: FloatArray) -> Self:
+        """Score a schedule (kW, `(N, T)`)."""
+        costs = step_costs(problem) * problem.step_hours
+        return cls(
+            min_fraction=problem.min_fraction(power),
+            energy_kwh=problem.useful_kwh(power),
+            cost=float((costs * power).sum()),
+        )
+
+    def beats(self, other: Score) -> bool:
+        """Lexicographically better: fairness (beyond the tolerance), then energy, then cost."""
+        if abs(self.min_fraction - other.min_fraction) > FAIRNESS_TOLERANCE:
+            return self.min_fraction > other.min_fraction
+        energy = self.energy_kwh - other.energy_kwh
+        if abs(energy) > ENERGY_TIE * max(1.0, other.energy_kwh):
+            return energy > 0
+        return self.cost < other.cost - TOLERANCE * max(1.0, abs(other.cost))
+
+    def reaches(self, bound: Score) -> bool:
+        """Whether this is as fair and (within `ENERGY_PROOF`) delivers as much as `bound`."""
+        return (
+            self.min_fraction >= bound.min_fraction - FAIRNESS_TOLERANCE
+            and self.energy_kwh >= bound.energy_kwh * (1 - ENERGY_PROOF) - TOLERANCE
+        )
+
+
+def round_to_minimums(
+    problem: ScheduleProblem, cells: NDArray[np.bool_], power: FloatArray
+) -> NDArray[np.bool_]:
+    """Choose the steps each EV with a minimum power runs in, from a relaxed schedule.
+
+    Steps at or above the minimum stay on. Of the steps where an EV got less than its minimum
+    (largest amounts first), it keeps as many as its request can pay for at the minimum, where
+    the minimums already on at that step leave room under the limit. The minimums on at a step
+    then never exceed the limit, nor an EV's minimums its request, so the LP over the chosen steps
+    is always feasible; it then moves power between the chosen steps as the stages want.
+    """
+    has_minimum = problem.min_kw > TOLERANCE
+    minimum = problem.min_kw[:, None]
+    on = cells & (~has_minimum[:, None] | (power >= minimum - TOLERANCE))
+    committed = (on * minimum).sum(axis=0)
+    below = cells & has_minimum[:, None] & (power > TOLERANCE) & (power < minimum - TOLERANCE)
+    small_kwh = np.where(below, power, 0.0).sum(axis=1) * problem.step_hours
+    # Higher priority first, then the EV with most energy to place.
+    for ev in np.lexsort((-small_kwh, -problem.priority)):
+        if not below[ev].any():
+            continue
+        step_kwh = problem.min_kw[ev] * problem.step_hours
+        affordable = math.floor(problem.energy_kwh[ev] / step_kwh + 1e-9) - int(on[ev].sum())
+        steps = np.nonzero(below[ev])[0]
+        for step in steps[np.argsort(-power[ev, steps], kind="stable")]:
+            if affordable <= 0:
+                break
+            if committed[step] + problem.min_kw[ev] <= problem.limit_kw[step] + TOLERANCE:
+                on[ev, step] = True
+                committed[step] += problem.min_kw[ev]
+                affordable -= 1
+    return on
