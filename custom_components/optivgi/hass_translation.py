@@ -91,7 +91,6 @@ class HomeAssistantTranslation(Translation):
         self.reader = ChargerReader(hass, self.watch, self.actuator)
         self.reading: SiteReading | None = None
         self._wanted: dict[str, _Wanted] = {}
-        self._last_read: datetime | None = None
 
     # --- what to watch ---------------------------------------------------------------------
     def trigger_entity_ids(self) -> set[str]:
@@ -133,7 +132,7 @@ class HomeAssistantTranslation(Translation):
         return False
 
     def _read_charger(
-        self, charger: ChargerConfig, now: datetime, seconds: float
+        self, charger: ChargerConfig, now: datetime
     ) -> tuple[ChargerReading, _Wanted | None]:
         """One charger's reading, and what it wants if it can be planned."""
         cid = charger.charger_id
@@ -148,7 +147,7 @@ class HomeAssistantTranslation(Translation):
             plugged=plugged,
             now=now,
             meter_kwh=state_kwh(self.watch.state(charger.session_energy_entity)),
-            power_kw=self.reader.drawing_kw(charger) if seconds > 0 else 0.0,
+            power_kw=self.reader.drawing_kw(charger),
             transaction_id=str(transaction) if valid_transaction(transaction) else None,
         )
         if new:
@@ -205,12 +204,10 @@ class HomeAssistantTranslation(Translation):
     async def get_evs(self, group_name: str) -> tuple[list[EV], float | None]:  # noqa: ARG002
         """Read the whole site; plannable chargers as active EVs, reservations as future ones."""
         now = dt_util.utcnow()
-        seconds = 0.0 if self._last_read is None else (now - self._last_read).total_seconds()
-        self._last_read = now
         readings: dict[str, ChargerReading] = {}
         self._wanted = {}
         for cid, charger in self.chargers.items():
-            readings[cid], wanted = self._read_charger(charger, now, seconds)
+            readings[cid], wanted = self._read_charger(charger, now)
             if wanted is not None:
                 self._wanted[cid] = wanted
         for cid, charger in list(self.retired.items()):

@@ -1,6 +1,6 @@
 """What a plugged-in car wants: energy by a departure, from its request, its SoC or defaults."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from homeassistant.util import dt as dt_util
 
@@ -39,17 +39,36 @@ def departure_for(
 ) -> datetime:
     """The request's departure if still ahead, else the next default departure (UTC).
 
-    Compared as instants: a departure at 01:30 in the hour that autumn repeats is neither past
-    nor taken twice.
+    Compared as instants: a default departure at 01:30 in the hour that autumn repeats is the
+    next of its two instants still ahead (after the first 01:30 the second is 20 minutes away
+    at 01:10, not a day); one in the hour that spring skips is when that wall time would have
+    been (02:30 CET is 03:30 CEST).
     """
     if request is not None and request.departure is not None and request.departure > now:
         return request.departure
     local = dt_util.as_local(now)
     for day in (local.date(), local.date() + timedelta(days=1)):
-        candidate = dt_util.as_utc(datetime.combine(day, charger.default_departure, local.tzinfo))
-        if candidate > now:
-            return candidate
+        ahead = [c for c in _instants(day, charger.default_departure, local.tzinfo) if c > now]
+        if ahead:
+            return min(ahead)
     return now + timedelta(days=1)  # pragma: no cover - tomorrow's departure is always ahead
+
+
+def _instants(day: date, wall: time, zone: tzinfo | None) -> list[datetime]:
+    """The instants (UTC) at which the clock of `zone` reads `wall` on `day`.
+
+    Two in the hour that autumn repeats (fold 0 and 1); none in the hour that spring skips,
+    then the one the wall time would have had with the offset before the change (fold 0).
+    """
+    first, second = (
+        dt_util.as_utc(datetime.combine(day, wall, zone).replace(fold=fold)) for fold in (0, 1)
+    )
+    real = [
+        c
+        for c in (first, second)
+        if c.astimezone(zone).replace(tzinfo=None) == datetime.combine(day, wall)
+    ]
+    return sorted(set(real)) or [first]
 
 
 def take_arrived_reservation(
