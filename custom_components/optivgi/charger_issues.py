@@ -16,6 +16,7 @@ def issue_id(entry_id: str, charger_id: str) -> str:
 @callback
 def async_update_charger_issues(hass: HomeAssistant, entry: ConfigEntry, plan: SitePlan) -> None:
     """One issue per unresponsive charger of the plan; the others' issues are cleared."""
+    registry = ir.async_get(hass)
     for cid, charger in plan.chargers.items():
         if charger.status is ChargerStatus.UNRESPONSIVE:
             ir.async_create_issue(
@@ -31,5 +32,5 @@ def async_update_charger_issues(hass: HomeAssistant, entry: ConfigEntry, plan: S
                     "detail": charger.error or "",
                 },
             )
-        else:
+        elif registry.async_get_issue(DOMAIN, issue_id(entry.entry_id, cid)) is not None:
             ir.async_delete_issue(hass, DOMAIN, issue_id(entry.entry_id, cid))

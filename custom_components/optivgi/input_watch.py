@@ -19,6 +19,8 @@ class InputWatch:
         self.hass = hass
         self.entry = entry
         self.gone: set[str] = set()
+        #: The repair issues raised (touching the registry on every read costs the loop).
+        self.issues: set[str] = set()
 
     def state(self, entity_id: str | None) -> State | None:
         """The entity's state; logs once when it goes away and once when it returns."""
@@ -35,7 +37,8 @@ class InputWatch:
         elif not missing and entity_id in self.gone:
             self.gone.discard(entity_id)
             LOGGER.info("%s: %s is available again", self.entry.title, entity_id)
-        if state is None and self.hass.is_running:
+        if state is None and self.hass.is_running and issue_id not in self.issues:
+            self.issues.add(issue_id)
             ir.async_create_issue(
                 self.hass,
                 DOMAIN,
@@ -45,6 +48,7 @@ class InputWatch:
                 translation_key="missing_entity",
                 translation_placeholders={"entity_id": entity_id, "site": self.entry.title},
             )
-        elif state is not None:
+        elif state is not None and issue_id in self.issues:
+            self.issues.discard(issue_id)
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)
         return state

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 import logging
+from typing import Protocol
 
 import numpy as np
 
@@ -25,7 +26,14 @@ from .utils import round_down_datetime
 _LOGGER = logging.getLogger(__name__)
 
 type Solved = tuple[SchedulingResult, dict[EV, ChargingProfile]]
-type Executor = Callable[[Callable[[], Solved]], Awaitable[Solved]]
+
+
+class Executor(Protocol):
+    """Runs a job off the event loop (in Home Assistant: `hass.async_add_executor_job`)."""
+
+    def __call__[T](self, job: Callable[[], T], /) -> Awaitable[T]:
+        """The job's result, once it has run."""
+        ...
 
 
 @dataclass(kw_only=True)
@@ -66,27 +74,32 @@ async def scm_runner(
         limits = await translation.get_peak_power_demand(group_name, report.now, voltage)
         report.limits = list(limits)
         prices = await translation.get_prices(group_name, report.now)
-        algorithm = algorithm_cls(report.evs, limits, report.now, params, prices, warm=warm)
+        if len(report.limits) != params.steps:  # the rest is checked with the problem
+            msg = (
+                f"peak power demand has {len(report.limits)} values, the horizon has {params.steps}"
+            )
+            raise ValueError(msg)  # noqa: TRY301 - reported as a failed reading, like the rest
     except Exception as err:  # noqa: BLE001 - a cycle reports, the next one retries
         _LOGGER.warning("Reading the site failed: %s", err)
         report.failed_step, report.error = "inputs", repr(err)
         return report
 
+    # Building the problem is proportional to EVs x steps too: it is part of the executor job.
+    inputs = (report.evs, list(limits), report.now, params, prices)
     try:
-        report.result, report.profiles = await run_in_executor(partial(_solve, algorithm))
+        solve = partial(_build_and_solve, algorithm_cls, *inputs, warm=warm)
+        report.result, report.profiles = await run_in_executor(solve)
     except Exception as err:  # noqa: BLE001 - any algorithm failure falls back
-        _LOGGER.warning("%s failed, using GoAlgorithm: %s", algorithm.name, err)
+        _LOGGER.warning("%s failed, using GoAlgorithm: %s", algorithm_cls.name, err)
         report.failed_step, report.error = "calculate", repr(err)
-        algorithm = GoAlgorithm(report.evs, limits, report.now, params, prices)
         try:
-            report.result, report.profiles = await run_in_executor(partial(_solve, algorithm))
+            solve = partial(_build_and_solve, GoAlgorithm, *inputs, warm=None)
+            report.result, report.profiles = await run_in_executor(solve)
         except Exception as fallback_err:
             _LOGGER.exception("GoAlgorithm failed too; sending 0 kW to every charger")
             report.failed_step, report.error = "fallback", repr(fallback_err)
-            for ev in report.evs:
-                ev.power = [0.0] * params.steps
             report.result = None
-            report.profiles = algorithm.get_charging_profiles()
+            report.profiles = await run_in_executor(partial(_stopped, *inputs))
 
     try:
         await translation.send_power_to_evs(report.profiles)
@@ -96,6 +109,34 @@ async def scm_runner(
     else:
         report.sent = True
     return report
+
+
+def _build_and_solve(  # noqa: PLR0917 - one cycle's inputs, passed on through `partial`
+    algorithm_cls: type[Algorithm],
+    evs: list[EV],
+    limits: list[float],
+    now: datetime,
+    params: SchedulingParameters,
+    prices: list[float] | None,
+    *,
+    warm: WarmStart | None,
+) -> Solved:
+    """The executor's job: the problem, its schedule, its check and its profiles."""
+    return _solve(algorithm_cls(evs, limits, now, params, prices, warm=warm))
+
+
+def _stopped(
+    evs: list[EV],
+    limits: list[float],
+    now: datetime,
+    params: SchedulingParameters,
+    prices: list[float] | None,
+) -> dict[EV, ChargingProfile]:
+    """Every EV at 0 kW: within any limit (the last resort)."""
+    algorithm = GoAlgorithm(evs, limits, now, params, prices)
+    for ev in algorithm.evs:
+        ev.power = [0.0] * params.steps
+    return algorithm.get_charging_profiles()
 
 
 def _solve(algorithm: Algorithm) -> Solved:
