@@ -9,7 +9,7 @@ planned on top of a floor that is counted apart; a charger switched off stays of
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from homeassistant.config_entries import ConfigEntry
@@ -30,6 +30,7 @@ from .const import (
     Control,
 )
 from .input_watch import InputWatch
+from .min_on_time import hold_on
 from .ocpp_profiles import stop_profile, valid_transaction
 from .readings import state_kw, state_kwh, state_number
 from .requests import departure_for, energy_wanted, take_arrived_reservation
@@ -37,26 +38,10 @@ from .scm.constants import TOLERANCE, SchedulingParameters
 from .scm.ev import EV, ChargingProfile, ChargingRateUnit
 from .sessions import SessionTracker
 from .site_budget import SiteBudget
+from .site_evs import Wanted, active_ev, reservation_evs
 from .site_reading import ChargerReading, SiteReading
 from .store import RequestStore
 from .translation import Translation
-
-RESERVATION_PREFIX = "reservation-"
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class _Wanted:
-    """A plugged-in, plannable charger before the floors are settled."""
-
-    energy_kwh: float
-    departure: datetime
-    arrival: datetime
-    floor_kw: float
-    #: It was switched on less than `MIN_ON_S` ago: kept at its minimum if the plan pauses it.
-    held: bool
-    #: It is charging now (it applies a limit above 0).
-    on: bool
-    transaction_id: int | None
 
 
 class HomeAssistantTranslation(Translation):
@@ -90,7 +75,7 @@ class HomeAssistantTranslation(Translation):
         self.actuator = Actuator(hass, {**self.chargers, **self.retired}, request_replan)
         self.reader = ChargerReader(hass, self.watch, self.actuator)
         self.reading: SiteReading | None = None
-        self._wanted: dict[str, _Wanted] = {}
+        self._wanted: dict[str, Wanted] = {}
 
     # --- what to watch ---------------------------------------------------------------------
     def trigger_entity_ids(self) -> set[str]:
@@ -133,7 +118,7 @@ class HomeAssistantTranslation(Translation):
 
     def _read_charger(
         self, charger: ChargerConfig, now: datetime
-    ) -> tuple[ChargerReading, _Wanted | None]:
+    ) -> tuple[ChargerReading, Wanted | None]:
         """One charger's reading, and what it wants if it can be planned."""
         cid = charger.charger_id
         link = self.actuator.links[cid]
@@ -189,7 +174,7 @@ class HomeAssistantTranslation(Translation):
         arrival = now
         if link.off_since is not None and (now - link.off_since).total_seconds() < MIN_OFF_S:
             arrival = link.off_since + timedelta(seconds=MIN_OFF_S)
-        wanted = _Wanted(
+        wanted = Wanted(
             energy_kwh=energy,
             departure=departure,
             arrival=arrival,
@@ -230,59 +215,17 @@ class HomeAssistantTranslation(Translation):
         budget = self.site.read(draw, now)
         room = budget.ev_kw - sum(r.reserved_kw for r in readings.values())
         room -= sum(w.floor_kw for w in self._wanted.values())
-        evs = [self._ev(cid, w, now) for cid, w in self._wanted.items()]
+        evs = [
+            active_ev(self.chargers[cid], w, now, self.reader.unit(self.chargers[cid]))
+            for cid, w in self._wanted.items()
+        ]
         for cid, wanted in self._wanted.items():
             readings[cid] = replace(readings[cid], floor_kw=wanted.floor_kw)
-        evs.extend(self._reservations(now))
+        evs.extend(reservation_evs(self.store, self.chargers, self.reader.unit, now))
         self.reading = SiteReading(
             now=now, budget=budget, plan_kw=max(0.0, room), chargers=readings
         )
         return evs, None
-
-    def _ev(self, cid: str, wanted: _Wanted, now: datetime) -> EV:
-        charger = self.chargers[cid]
-        floor = wanted.floor_kw
-        hours = max(0.0, (wanted.departure - now).total_seconds() / 3600)
-        return EV(
-            ev_id=cid,
-            active=True,
-            station_id=cid,
-            min_power=max(0.0, min(charger.min_kw, charger.max_kw) - floor),
-            max_power=max(0.0, charger.max_kw - floor),
-            arrival_time=min(wanted.arrival, now) if wanted.arrival <= now else wanted.arrival,
-            departure_time=wanted.departure,
-            energy=max(0.0, wanted.energy_kwh - floor * hours),
-            unit=self.reader.unit(charger),
-            voltage=charger.voltage,
-            phases=charger.phases,
-            # Charging now: when minimums do not all fit, it keeps the room it has rather than
-            # hand it to another car that could use it just as well (no flapping).
-            priority=1 if wanted.on else 0,
-            transaction_id=wanted.transaction_id,
-        )
-
-    def _reservations(self, now: datetime) -> list[EV]:
-        evs: list[EV] = []
-        for reservation in self.store.reservations.values():
-            reserved = self.chargers.get(reservation.charger_id)
-            if reserved is None or reservation.departure <= now:
-                continue
-            evs.append(
-                EV(
-                    ev_id=f"{RESERVATION_PREFIX}{reservation.reservation_id}",
-                    active=False,
-                    station_id=reserved.charger_id,
-                    min_power=min(reserved.min_kw, reserved.max_kw),
-                    max_power=reserved.max_kw,
-                    arrival_time=max(reservation.arrival, now),
-                    departure_time=reservation.departure,
-                    energy=reservation.energy_kwh,
-                    unit=self.reader.unit(reserved),
-                    voltage=reserved.voltage,
-                    phases=reserved.phases,
-                )
-            )
-        return evs
 
     async def get_peak_power_demand(
         self,
@@ -302,47 +245,11 @@ class HomeAssistantTranslation(Translation):
         return floor + (ev.power[0] if ev is not None and ev.power else 0.0)
 
     def _hold_on(self, plans: dict[str, tuple[EV, ChargingProfile]]) -> None:
-        """Keep a charger switched on less than `MIN_ON_S` ago on, where the limit allows.
-
-        A plan that pauses it to start another charger just as well is the same plan with
-        the two swapped for the current step (the sum stays within the limit): it keeps its
-        car's power instead. Otherwise it stays at its minimum in the room the plan left. A
-        cut the limit needs always wins. Later steps are re-planned at the next cycle.
-        """
+        """Keep chargers switched on less than `MIN_ON_S` ago on (`min_on_time.hold_on`)."""
         if self.reading is None:
             return
-        room = self.reading.plan_kw - sum(ev.power[0] for ev, _ in plans.values() if ev.power)
-        chargers = dict(self.reading.chargers)
-        for cid, wanted in self._wanted.items():
-            ev = plans.get(cid, (None, None))[0]
-            if not wanted.held or ev is None or not ev.power or ev.power[0] > TOLERANCE:
-                continue
-            if self._swap_with_newly_on(ev, plans):
-                continue
-            minimum = max(0.0, self.chargers[cid].min_kw - wanted.floor_kw)
-            if 0 < minimum <= room + TOLERANCE:
-                chargers[cid] = replace(chargers[cid], hold_kw=minimum)
-                room -= minimum
-        self.reading = replace(self.reading, chargers=chargers)
-
-    def _swap_with_newly_on(self, held: EV, plans: dict[str, tuple[EV, ChargingProfile]]) -> bool:
-        """Give `held` the current step of a charger the plan switches on from off, if it can.
-
-        It can when that step's power is within `held`'s range, and neither takes a plan ahead
-        (OCPP, scripts) that would then not match. Only the current step is commanded: the
-        energy moves between the two cars by one step, and the next cycle plans from there.
-        """
-        for cid, (other, _) in plans.items():
-            link = self.actuator.links.get(cid)
-            if other is held or not other.power or link is None or link.on_since is not None:
-                continue
-            kw = other.power[0]
-            fits = held.min_power - TOLERANCE <= kw <= held.max_power + TOLERANCE
-            numbers = all(self.chargers[c].control is Control.NUMBER for c in (cid, held.ev_id))
-            if kw > TOLERANCE and fits and held.energy > TOLERANCE and numbers:
-                held.power[0], other.power[0] = kw, 0.0
-                return True
-        return False
+        held = {cid: w.floor_kw for cid, w in self._wanted.items() if w.held}
+        self.reading = hold_on(self.reading, plans, held, self.chargers, self.actuator.links)
 
     async def send_power_to_evs(
         self,

@@ -1,0 +1,79 @@
+"""The EVs a site's reading gives the scheduler: plugged-in cars, and reservations to come."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from .charger_config import ChargerConfig
+from .scm.ev import EV, ChargingRateUnit
+from .store import RequestStore
+
+RESERVATION_PREFIX = "reservation-"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Wanted:
+    """A plugged-in, plannable charger before the floors are settled."""
+
+    energy_kwh: float
+    departure: datetime
+    arrival: datetime
+    floor_kw: float
+    #: It was switched on less than `MIN_ON_S` ago: kept at its minimum if the plan pauses it.
+    held: bool
+    #: It is charging now (it applies a limit above 0).
+    on: bool
+    transaction_id: int | None
+
+
+def active_ev(charger: ChargerConfig, wanted: Wanted, now: datetime, unit: ChargingRateUnit) -> EV:
+    """A plugged-in car, planned on top of its charger's floor (counted apart, until departure)."""
+    floor = wanted.floor_kw
+    hours = max(0.0, (wanted.departure - now).total_seconds() / 3600)
+    return EV(
+        ev_id=charger.charger_id,
+        active=True,
+        station_id=charger.charger_id,
+        min_power=max(0.0, min(charger.min_kw, charger.max_kw) - floor),
+        max_power=max(0.0, charger.max_kw - floor),
+        arrival_time=min(wanted.arrival, now) if wanted.arrival <= now else wanted.arrival,
+        departure_time=wanted.departure,
+        energy=max(0.0, wanted.energy_kwh - floor * hours),
+        unit=unit,
+        voltage=charger.voltage,
+        phases=charger.phases,
+        # Charging now: when minimums do not all fit, it keeps the room it has rather than
+        # hand it to another car that could use it just as well (no flapping).
+        priority=1 if wanted.on else 0,
+        transaction_id=wanted.transaction_id,
+    )
+
+
+def reservation_evs(
+    store: RequestStore,
+    chargers: Mapping[str, ChargerConfig],
+    unit_of: Callable[[ChargerConfig], ChargingRateUnit],
+    now: datetime,
+) -> list[EV]:
+    """The reservations still ahead, as Opti-VGI's inactive EVs (capacity held for them)."""
+    evs: list[EV] = []
+    for reservation in store.reservations.values():
+        reserved = chargers.get(reservation.charger_id)
+        if reserved is None or reservation.departure <= now:
+            continue
+        evs.append(
+            EV(
+                ev_id=f"{RESERVATION_PREFIX}{reservation.reservation_id}",
+                active=False,
+                station_id=reserved.charger_id,
+                min_power=min(reserved.min_kw, reserved.max_kw),
+                max_power=reserved.max_kw,
+                arrival_time=max(reservation.arrival, now),
+                departure_time=reservation.departure,
+                energy=reservation.energy_kwh,
+                unit=unit_of(reserved),
+                voltage=reserved.voltage,
+                phases=reserved.phases,
+            )
+        )
+    return evs
