@@ -7,9 +7,9 @@ from custom_components.optivgi.scm import linear_program
 from custom_components.optivgi.scm.linear_program import (
     LinearProgramError,
     segment_starts,
-    semi_continuous_steps,
     solve_stages,
 )
+from custom_components.optivgi.scm.lp_mip import semi_continuous_steps
 from custom_components.optivgi.scm.problem import ScheduleProblem
 from custom_components.optivgi.scm.pulp_formulation import PulpFormulationError, solve_with_pulp
 

@@ -19,7 +19,8 @@ stability steps    closest to the previous cycle's plan in the first step (when 
 ======== ========= ==========================================================================
 
 `STAGES` is that table; `MIP_STAGES` runs fairness (one round, within `FAIRNESS_TOLERANCE`) and
-energy on the exact mixed-integer model, whose steps the repair then re-solves with `STAGES`.
+energy on the exact mixed-integer model (`lp_mip.py`), whose steps the repair then re-solves
+with `STAGES`.
 Fairness runs on one column per EV and *segment* of alike steps: exact, as the fractions depend
 only on each EV's total, and many times smaller than the per-step model. Where segments do not
 make it smaller (a limit that changes every step), fairness runs on the per-step model itself.
@@ -36,8 +37,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .constants import TOLERANCE
-from .lp_blocks import Columns, segment_starts
-from .lp_model import LinearProgramError, Model, SolverSettings
+from .lp_blocks import Columns, segment_starts, step_costs
+from .lp_model import LinearProgramError, Model, Solution, SolverSettings, StageOptima
 from .problem import FloatArray, ScheduleProblem
 from .tariff import track_buffers
 
@@ -46,7 +47,6 @@ __all__ = [
     "Solution",
     "StageOptima",
     "segment_starts",
-    "semi_continuous_steps",
     "solve_stages",
     "step_costs",
 ]
@@ -57,8 +57,6 @@ STAGE_SLACK = 1e-9
 FAIRNESS_TOLERANCE = 1e-4
 #: Leximin rounds at most; EVs not settled by then keep the last round's fraction as a floor.
 LEXIMIN_ROUNDS = 8
-#: Weight of the earliness tie-break next to prices (a price per kWh dominates it).
-PRICE_EARLINESS_WEIGHT = 1e-4
 #: Steps from now over which the stability stage keeps close to the previous plan: the first,
 #: the set-points chargers get now (measured at 50 x 480: over the first hour instead, 2 s).
 STABILITY_STEPS = 1
@@ -74,48 +72,8 @@ _DUAL_TOLERANCE = 1e-9
 type ModelKind = Literal["segments", "steps"]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class StageOptima:
-    """The optimum of each stage: smallest fraction, energy (kWh), cost or lateness."""
-
-    min_fraction: float
-    energy_kwh: float
-    cost: float
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Solution:
-    """A schedule (kW, `(N, T)`), the stage optima and the time spent (s)."""
-
-    power: FloatArray
-    optima: StageOptima
-    build_s: float
-    solve_s: float
-
-
-def step_costs(
-    problem: ScheduleProblem, *, alike_steps: int = 0, with_prices: bool = True
-) -> FloatArray:
-    """Cost of one kWh at each EV and step for the cost stage, `(N, T)`.
-
-    Prices when given, else the step's position (later is dearer), scaled per EV so an EV that
-    leaves earlier is a little more eager: ties between EVs are broken the same way every step.
-    In the first `alike_steps` steps (when there is a previous plan) every EV is alike, and the
-    stability stage breaks the ties instead.
-    """
-    steps = problem.n_steps
-    lateness = (np.arange(steps, dtype=np.float64) + 1) / max(steps, 1)
-    order = np.argsort(np.argsort(problem.end, kind="stable"), kind="stable")
-    eagerness = 1 + 0.1 * (1 - order / max(1, problem.n_evs))
-    earliness = lateness[None, :] * eagerness[:, None]
-    earliness[:, :alike_steps] = lateness[None, :alike_steps]
-    if problem.prices is None or not with_prices:
-        return np.asarray(earliness, dtype=np.float64)
-    return np.asarray(problem.prices[None, :] + PRICE_EARLINESS_WEIGHT * earliness)
-
-
 @dataclass(kw_only=True)
-class _Run:
+class Run:
     """One solve's state: the inputs, what the stages so far hold, and the models built."""
 
     problem: ScheduleProblem
@@ -177,7 +135,7 @@ class _Run:
             self.solve_s += time.perf_counter() - started
 
 
-def _fairness(run: _Run, model: Model) -> None:
+def _fairness(run: Run, model: Model) -> None:
     """Leximin by progressive filling; one round within `FAIRNESS_TOLERANCE` for the MIP."""
     problem, columns = run.problem, model.columns
     free = model.blocks["fairness"][0].owner
@@ -210,7 +168,7 @@ def _fairness(run: _Run, model: Model) -> None:
     run.settled = not free.size and not run.integral and rounds > 1
 
 
-def _energy(run: _Run, model: Model) -> None:
+def _energy(run: Run, model: Model) -> None:
     """Maximise the energy; hold it (unless it is the last stage of the MIP)."""
     hours = model.columns.hours
     if run.settled:
@@ -226,7 +184,7 @@ def _energy(run: _Run, model: Model) -> None:
         model.add_row(floor, highspy.kHighsInf, hours)
 
 
-def _track(run: _Run, model: Model) -> None:
+def _track(run: Run, model: Model) -> None:
     """With prices: hold each EV's buffer from the earliest plan (`tariff.py`) before the cost."""
     if run.problem.prices is None:
         return
@@ -245,7 +203,7 @@ def _track(run: _Run, model: Model) -> None:
         model.add_sum_rows(columns.ev[cells], cells, hours[cells], buffers)
 
 
-def _cost(run: _Run, model: Model) -> None:
+def _cost(run: Run, model: Model) -> None:
     """Minimise cost or lateness; hold it for the stability stage."""
     columns = model.columns
     eager = run.previous_kw is None
@@ -266,7 +224,7 @@ def _stability_steps(problem: ScheduleProblem) -> int:
     return min(STABILITY_STEPS, problem.n_steps)
 
 
-def _stability(run: _Run, model: Model) -> None:
+def _stability(run: Run, model: Model) -> None:
     """Among equal plans, the one closest (kWh) to the previous plan in the first steps."""
     if run.previous_kw is None:
         return
@@ -289,7 +247,7 @@ class Stage:
 
     name: str
     model: ModelKind
-    solve: Callable[[_Run, Model], None]
+    solve: Callable[[Run, Model], None]
 
 
 STAGES: tuple[Stage, ...] = (
@@ -305,7 +263,7 @@ MIP_STAGES: tuple[Stage, ...] = (
 )
 
 
-def _run_stages(stages: tuple[Stage, ...], run: _Run) -> Model:
+def run_stages(stages: tuple[Stage, ...], run: Run) -> Model:
     """The stage loop: each stage on its model, in order; the last stage's model."""
     model = None
     for stage in stages:
@@ -330,7 +288,7 @@ def solve_stages(
     grid (kW, NaN where it had none) for the stability stage. Raises `LinearProgramError`, also
     when the wall-clock guard `time_limit_s` (s, all stages together) runs out.
     """
-    run = _Run(
+    run = Run(
         problem=problem,
         cells=cells,
         lower_kw=lower_kw,
@@ -343,7 +301,7 @@ def solve_stages(
     power = np.zeros((problem.n_evs, problem.n_steps))
     run.aggregate = SEGMENT_GAIN * segment_starts(problem, cells).size <= problem.n_steps
     if cells.any():
-        model = _run_stages(STAGES, run)
+        model = run_stages(STAGES, run)
         power[model.columns.ev, model.columns.steps()] = model.values()[: model.columns.size]
     return Solution(
         power=power,
@@ -351,53 +309,3 @@ def solve_stages(
         build_s=run.build_s,
         solve_s=run.solve_s,
     )
-
-
-def semi_continuous_steps(
-    problem: ScheduleProblem,
-    cells: NDArray[np.bool_],
-    time_limit_s: float,
-    *,
-    start_kw: FloatArray | None = None,
-    nodes: int | None = None,
-    fraction_floor: float | None = None,
-) -> NDArray[np.bool_] | None:
-    """The steps each EV runs in, from the exact mixed-integer model.
-
-    Each x is semi-continuous (0, or between the EV's minimum and maximum); HiGHS solves
-    `MIP_STAGES` by branch and bound within `nodes` nodes per stage (deterministic), from the
-    feasible schedule `start_kw` (kW) if given. Its best schedule fixes the steps; None if it has
-    none (or the wall-clock guard `time_limit_s` ran out).
-
-    With `fraction_floor` (the relaxed LP's smallest fraction), every EV is held at that share
-    less half `FAIRNESS_TOLERANCE` and only the energy is maximised: one search instead of two,
-    on a tighter model. None when no schedule reaches that share.
-    """
-    settings = SolverSettings(deadline_s=time.perf_counter() + time_limit_s)
-    if nodes is not None:
-        settings = SolverSettings(deadline_s=settings.deadline_s, mip_nodes=nodes)
-    run = _Run(
-        problem=problem,
-        cells=cells,
-        lower_kw=problem.min_kw,
-        integral=True,
-        settings=settings,
-        previous_kw=None,
-        start_kw=start_kw,
-        floors=np.zeros(problem.n_evs),
-    )
-    stages = MIP_STAGES
-    if fraction_floor is not None:
-        counted = cells.any(axis=1)
-        share = max(fraction_floor - FAIRNESS_TOLERANCE / 2, 0.0)
-        run.floors = np.where(counted, share * problem.energy_kwh, 0.0)
-        run.phi = share
-        stages = MIP_STAGES[1:]
-    try:
-        model = _run_stages(stages, run)
-    except LinearProgramError:
-        return None
-    support = np.zeros((problem.n_evs, problem.n_steps), dtype=bool)
-    x = model.values()[: model.columns.size]
-    support[model.columns.ev, model.columns.steps()] = x > TOLERANCE
-    return support

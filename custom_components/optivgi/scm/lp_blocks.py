@@ -195,3 +195,28 @@ def assemble(columns: Columns, blocks: tuple[Block, ...], *, with_phi: bool) -> 
     lp.a_matrix_.num_col_ = n_cols
     lp.a_matrix_.num_row_ = lp.num_row_
     return lp
+
+
+#: Weight of the earliness tie-break next to prices (a price per kWh dominates it).
+PRICE_EARLINESS_WEIGHT = 1e-4
+
+
+def step_costs(
+    problem: ScheduleProblem, *, alike_steps: int = 0, with_prices: bool = True
+) -> FloatArray:
+    """Cost of one kWh at each EV and step for the cost stage, `(N, T)`.
+
+    Prices when given, else the step's position (later is dearer), scaled per EV so an EV that
+    leaves earlier is a little more eager: ties between EVs are broken the same way every step.
+    In the first `alike_steps` steps (when there is a previous plan) every EV is alike, and the
+    stability stage breaks the ties instead.
+    """
+    steps = problem.n_steps
+    lateness = (np.arange(steps, dtype=np.float64) + 1) / max(steps, 1)
+    order = np.argsort(np.argsort(problem.end, kind="stable"), kind="stable")
+    eagerness = 1 + 0.1 * (1 - order / max(1, problem.n_evs))
+    earliness = lateness[None, :] * eagerness[:, None]
+    earliness[:, :alike_steps] = lateness[None, :alike_steps]
+    if problem.prices is None or not with_prices:
+        return np.asarray(earliness, dtype=np.float64)
+    return np.asarray(problem.prices[None, :] + PRICE_EARLINESS_WEIGHT * earliness)

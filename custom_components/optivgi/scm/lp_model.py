@@ -198,3 +198,22 @@ class Model:
         self.solver.addRows(
             n, target_kw, target_kw, 3 * n, starts, index.ravel().astype(np.int32), value
         )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StageOptima:
+    """The optimum of each stage: smallest fraction, energy (kWh), cost or lateness."""
+
+    min_fraction: float
+    energy_kwh: float
+    cost: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Solution:
+    """A schedule (kW, `(N, T)`), the stage optima and the time spent (s)."""
+
+    power: FloatArray
+    optima: StageOptima
+    build_s: float
+    solve_s: float

@@ -29,7 +29,8 @@ from numpy.typing import NDArray
 from .algorithm import Algorithm, Schedule, ScheduleStatus
 from .constants import TOLERANCE
 from .go_algorithm import go_schedule
-from .linear_program import semi_continuous_steps, solve_stages
+from .linear_program import solve_stages
+from .lp_mip import semi_continuous_steps
 from .minimums import Score, round_to_minimums
 from .problem import FloatArray, ScheduleProblem
 

@@ -1,0 +1,66 @@
+"""The exact mixed-integer model of the charging LP: which steps each EV really runs in.
+
+`MIP_STAGES` of `linear_program.py` on semi-continuous columns (0, or between the EV's minimum
+and maximum); the repair in `pulp_numerical_algorithm.py` then re-solves the steps it chose
+with the LP's `STAGES`.
+"""
+
+import time
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .constants import TOLERANCE
+from .linear_program import FAIRNESS_TOLERANCE, MIP_STAGES, Run, run_stages
+from .lp_model import LinearProgramError, SolverSettings
+from .problem import FloatArray, ScheduleProblem
+
+
+def semi_continuous_steps(
+    problem: ScheduleProblem,
+    cells: NDArray[np.bool_],
+    time_limit_s: float,
+    *,
+    start_kw: FloatArray | None = None,
+    nodes: int | None = None,
+    fraction_floor: float | None = None,
+) -> NDArray[np.bool_] | None:
+    """The steps each EV runs in, from the exact mixed-integer model.
+
+    Each x is semi-continuous (0, or between the EV's minimum and maximum); HiGHS solves
+    `MIP_STAGES` by branch and bound within `nodes` nodes per stage (deterministic), from the
+    feasible schedule `start_kw` (kW) if given. Its best schedule fixes the steps; None if it has
+    none (or the wall-clock guard `time_limit_s` ran out).
+
+    With `fraction_floor` (the relaxed LP's smallest fraction), every EV is held at that share
+    less half `FAIRNESS_TOLERANCE` and only the energy is maximised: one search instead of two,
+    on a tighter model. None when no schedule reaches that share.
+    """
+    settings = SolverSettings(deadline_s=time.perf_counter() + time_limit_s)
+    if nodes is not None:
+        settings = SolverSettings(deadline_s=settings.deadline_s, mip_nodes=nodes)
+    run = Run(
+        problem=problem,
+        cells=cells,
+        lower_kw=problem.min_kw,
+        integral=True,
+        settings=settings,
+        previous_kw=None,
+        start_kw=start_kw,
+        floors=np.zeros(problem.n_evs),
+    )
+    stages = MIP_STAGES
+    if fraction_floor is not None:
+        counted = cells.any(axis=1)
+        share = max(fraction_floor - FAIRNESS_TOLERANCE / 2, 0.0)
+        run.floors = np.where(counted, share * problem.energy_kwh, 0.0)
+        run.phi = share
+        stages = MIP_STAGES[1:]
+    try:
+        model = run_stages(stages, run)
+    except LinearProgramError:
+        return None
+    support = np.zeros((problem.n_evs, problem.n_steps), dtype=bool)
+    x = model.values()[: model.columns.size]
+    support[model.columns.ev, model.columns.steps()] = x > TOLERANCE
+    return support
