@@ -5,18 +5,12 @@ A TxProfile is absolute (`startSchedule` + `startPeriod` seconds) and expires af
 dead-band at any moment both cover, and before the held one runs out.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from homeassistant.util import dt as dt_util
 
 from .const import WRITE_DEADBAND_A
-from .scm.constants import (
-    CHARGING_PROFILE_ID,
-    CHARGING_PROFILE_KIND,
-    CHARGING_PROFILE_PURPOSE,
-    CHARGING_PROFILE_STACK_LEVEL,
-)
-from .scm.ev import ChargingProfile
+from .scm.ev import ChargingProfile, ChargingRateUnit, tx_profile
 
 #: A held profile is re-sent when less than this much of it is left.
 RESEND_BEFORE_EXPIRY = timedelta(hours=1)
@@ -71,17 +65,5 @@ def profile_changed(held: ChargingProfile | None, new: ChargingProfile, now: dat
 
 def stop_profile(transaction_id: int | None, now: datetime, phases: int) -> ChargingProfile:
     """A TxProfile that holds the running transaction at 0 A: how an OCPP charger is stopped."""
-    profile: ChargingProfile = {
-        "chargingProfileId": CHARGING_PROFILE_ID,
-        "stackLevel": CHARGING_PROFILE_STACK_LEVEL,
-        "chargingProfilePurpose": CHARGING_PROFILE_PURPOSE,
-        "chargingProfileKind": CHARGING_PROFILE_KIND,
-        "chargingSchedule": {
-            "startSchedule": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "chargingRateUnit": "A",
-            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 0.0, "numberPhases": phases}],
-        },
-    }
-    if transaction_id is not None:
-        profile["transactionId"] = transaction_id
-    return profile
+    period = {"startPeriod": 0, "limit": 0.0, "numberPhases": phases}
+    return tx_profile(now, [period], ChargingRateUnit.A, transaction_id=transaction_id)

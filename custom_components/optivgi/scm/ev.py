@@ -66,6 +66,32 @@ def _ocpp_limit(value: float) -> float:
     return math.floor(value * 10 + 1e-6) / 10
 
 
+def tx_profile(
+    now: datetime,
+    periods: list[dict[str, Any]],
+    unit: ChargingRateUnit,
+    duration: int | None = None,
+    transaction_id: int | None = None,
+) -> ChargingProfile:
+    """An OCPP 1.6 TxProfile starting at `now` (`startPeriod`s in s from then), JSON-ready."""
+    schedule: dict[str, Any] = {} if duration is None else {"duration": duration}
+    profile: ChargingProfile = {
+        "chargingProfileId": CHARGING_PROFILE_ID,
+        "stackLevel": CHARGING_PROFILE_STACK_LEVEL,
+        "chargingProfilePurpose": CHARGING_PROFILE_PURPOSE,
+        "chargingProfileKind": CHARGING_PROFILE_KIND,
+        "chargingSchedule": {
+            **schedule,
+            "startSchedule": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "chargingRateUnit": unit.value,
+            "chargingSchedulePeriod": periods,
+        },
+    }
+    if transaction_id is not None:
+        profile["transactionId"] = transaction_id
+    return profile
+
+
 @dataclass(kw_only=True, eq=False)
 class EV:
     """One EV session on one connector: its window, power bounds and energy request.
@@ -161,22 +187,7 @@ class EV:
         unit: ChargingRateUnit,
         duration: int | None,
     ) -> ChargingProfile:
-        schedule: dict[str, Any] = {} if duration is None else {"duration": duration}
-        profile: ChargingProfile = {
-            "chargingProfileId": CHARGING_PROFILE_ID,
-            "stackLevel": CHARGING_PROFILE_STACK_LEVEL,
-            "chargingProfilePurpose": CHARGING_PROFILE_PURPOSE,
-            "chargingProfileKind": CHARGING_PROFILE_KIND,
-            "chargingSchedule": {
-                **schedule,
-                "startSchedule": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "chargingRateUnit": unit.value,
-                "chargingSchedulePeriod": periods,
-            },
-        }
-        if self.transaction_id is not None:
-            profile["transactionId"] = self.transaction_id
-        return profile
+        return tx_profile(now, periods, unit, duration, self.transaction_id)
 
     def _period(self, start: int, kw: float, unit: ChargingRateUnit) -> dict[str, Any]:
         return {
