@@ -197,6 +197,7 @@ async def settle(hass: HomeAssistant) -> None:
     """
     for _ in range(10):
         await hass.async_block_till_done()
+        await _cycles_done(hass)
         batches = [
             entry.runtime_data.coordinator.translation.actuator._batch
             for entry in hass.config_entries.async_entries(DOMAIN)
@@ -205,6 +206,19 @@ async def settle(hass: HomeAssistant) -> None:
         if all(batch is None or batch.done() for batch in batches):
             return
         await asyncio.sleep(0)
+
+
+async def _cycles_done(hass: HomeAssistant) -> None:
+    """Wait for cycles the timer started: they are background tasks `block_till_done` skips.
+
+    Their solve runs in the executor in real time; on a loaded machine it can outlast the
+    rounds above, and a test's clock must not move on while a cycle is still planning.
+    """
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.state is ConfigEntryState.LOADED:
+            async with asyncio.timeout(60), entry.runtime_data.coordinator._cycle:
+                pass
+    await hass.async_block_till_done()
 
 
 async def replan(hass: HomeAssistant, entry: ConfigEntry) -> None:

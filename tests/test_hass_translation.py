@@ -17,6 +17,7 @@ from custom_components.optivgi.const import (
     CONF_POWER_ENTITY,
     CONF_TRANSACTION_ENTITY,
     DOMAIN,
+    NON_EV_HEADROOM_KW,
 )
 from custom_components.optivgi.coordinator import OptiVgiCoordinator
 from custom_components.optivgi.models import ChargerStatus, ScheduleChange
@@ -48,8 +49,8 @@ async def test_grid_meter_leaves_the_house_load_out_of_the_budget(hass: HomeAssi
     hass.states.async_set("sensor.grid_power", "5000", {"unit_of_measurement": "W"})
     spec = site_entry(grid=True, safety_margin_kw=1.0)
     entry = await async_setup_site(hass, spec)
-    # 22 kW limit - 5 kW house - 1 kW margin.
-    assert coordinator(entry).data.budget_kw == pytest.approx(16.0)
+    # 22 kW limit - 5 kW house (and its headroom) - 1 kW margin.
+    assert coordinator(entry).data.budget_kw == pytest.approx(16.0 - NON_EV_HEADROOM_KW)
 
 
 async def test_lost_meter_keeps_the_last_house_load_and_the_lower_limit(
@@ -65,34 +66,36 @@ async def test_lost_meter_keeps_the_last_house_load_and_the_lower_limit(
     spec = site_entry(grid=True, safety_margin_kw=1.0)
     entry = await async_setup_site(hass, spec)
     # The fixed 22 kW is the fuse: a limit entity of 30 kW cannot raise it. 22 - 4 - 1.
-    assert coordinator(entry).data.budget_kw == pytest.approx(17.0)
+    assert coordinator(entry).data.budget_kw == pytest.approx(17.0 - NON_EV_HEADROOM_KW)
     await set_limit(20)
     await replan(hass, entry)
-    assert coordinator(entry).data.budget_kw == pytest.approx(15.0)
+    budget = 20 - 4 - 1 - NON_EV_HEADROOM_KW
+    assert coordinator(entry).data.budget_kw == pytest.approx(budget)
     hass.states.async_set("sensor.grid_power", "unavailable")
     await replan(hass, entry)
-    assert coordinator(entry).data.budget_kw == pytest.approx(15.0)  # grace period
+    assert coordinator(entry).data.budget_kw == pytest.approx(budget)  # grace period
     freezer.tick(timedelta(minutes=3))
     await replan(hass, entry)
     plan = coordinator(entry).data
     # Past the grace the house load is still the last good 4 kW, never 0.
-    assert plan.budget_kw == pytest.approx(15.0)
+    assert plan.budget_kw == pytest.approx(budget)
     assert plan.degraded == ("meter_lost",)
     # The limit entity goes too: the lower of the fixed limit and its last good 20 kW.
     hass.states.async_set("input_number.site_limit", "unavailable")
     await replan(hass, entry)
-    assert coordinator(entry).data.budget_kw == pytest.approx(15.0)
+    assert coordinator(entry).data.budget_kw == pytest.approx(budget)
     hass.states.async_set("input_number.site_limit", "nan", {"unit_of_measurement": "kW"})
     await replan(hass, entry)
-    assert coordinator(entry).data.budget_kw == pytest.approx(15.0)
+    assert coordinator(entry).data.budget_kw == pytest.approx(budget)
     hass.states.async_set("sensor.grid_power", "1e9", {"unit_of_measurement": "kW"})
     await replan(hass, entry)
-    assert coordinator(entry).data.budget_kw == pytest.approx(15.0)  # absurd: not a value
+    assert coordinator(entry).data.budget_kw == pytest.approx(budget)  # absurd: not a value
     hass.states.async_set("input_number.site_limit", "18", {"unit_of_measurement": "kW"})
     hass.states.async_set("sensor.grid_power", "2", {"unit_of_measurement": "kW"})
     await replan(hass, entry)
     plan = coordinator(entry).data
-    assert plan.budget_kw == pytest.approx(15.0)  # recovered by itself: 18 - 2 - 1
+    # Recovered by itself: 18 - 2 - 1 (the house load fell by more than its band).
+    assert plan.budget_kw == pytest.approx(18 - 2 - 1 - NON_EV_HEADROOM_KW)
     assert plan.degraded == ()
 
 
@@ -327,7 +330,7 @@ async def test_bad_readings_are_ignored_and_bad_controls_reported(hass: HomeAssi
     plan = coordinator(entry).data
     # The last good limit and meter stand in; the charger that cannot be commanded is counted
     # at its 11.04 kW maximum (its limit cannot be read), the rest is left for the others.
-    assert plan.budget_kw == pytest.approx(22.0 - 11.04)
+    assert plan.budget_kw == pytest.approx(22.0 - 11.04 - NON_EV_HEADROOM_KW)
     charger = plan.chargers[subentry_id(entry, "driveway")]
     assert charger.status is ChargerStatus.ERROR
     assert "not A, W or kW" in (charger.error or "")

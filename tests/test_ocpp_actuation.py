@@ -22,6 +22,7 @@ from custom_components.optivgi.const import (
     CONF_SAFE_CURRENT_A,
     CONF_TRANSACTION_ENTITY,
     DOMAIN,
+    WRITE_DEADBAND_A,
 )
 from custom_components.optivgi.models import ChargerStatus
 
@@ -158,13 +159,16 @@ async def test_a_rejected_profile_is_seen_retried_and_escalated(
     assert plan.setpoint_kw is None  # unknown, not a plausible wrong 0
     assert 3 <= len(point.tx_profiles()) <= 5  # retried with backoff, not every cycle
     assert registry.async_get_issue(DOMAIN, issue_id) is not None
-    # The charger accepts again: it recovers by itself and the issue is cleared.
+    # The charger accepts again: it recovers by itself and the issue is cleared (after the
+    # minimum off-time of the stop it was sent while it failed).
     point.reject_all = False
-    for _ in range(40):
+    for _ in range(70):
         await _tick(hass, freezer, 10)
     plan = entry.runtime_data.coordinator.data.chargers[cid]
     assert plan.status is ChargerStatus.CHARGING
-    assert point.offered_a == 16.0
+    # It applies the plan again, within the dead-band that re-sends a profile.
+    assert plan.setpoint_a == 16.0
+    assert point.offered_a == pytest.approx(16.0, abs=WRITE_DEADBAND_A)
     assert registry.async_get_issue(DOMAIN, issue_id) is None
 
 

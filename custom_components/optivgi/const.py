@@ -118,8 +118,10 @@ UNRESPONSIVE_AFTER: Final = 3
 #: unless the site limit needs the cut: cars and contactors do not like flapping.
 MIN_ON_S: Final = 300.0
 MIN_OFF_S: Final = 300.0
-#: The non-EV load (grid minus chargers) must move by this much to re-plan before the timer (kW).
-NON_EV_TRIGGER_KW: Final = 1.0
+#: The non-EV load (grid minus chargers) is planned this much above its reading, and read again
+#: only when it rises above that or falls more than twice this below it (kW). About one amp on
+#: three phases: a house load wandering within 1.4 kW moves no set-point and starts no re-plan.
+NON_EV_HEADROOM_KW: Final = 0.7
 #: A power reading beyond this many times the fixed site limit is absurd: not a value (kW/kW).
 ABSURD_POWER_FACTOR: Final = 10.0
 #: Drawing more than the command by this much (kW, or 10 % if more) is not following it.

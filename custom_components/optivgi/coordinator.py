@@ -2,9 +2,9 @@
 
 Each cycle runs `scm_runner` with the Home Assistant translation; the solve and the plan's
 building run in the executor. Only material changes re-plan before the timer (DESIGN §5): a car
-arriving or leaving, a new transaction, the limit, the load beside the chargers moving by more
-than `NON_EV_TRIGGER_KW`, a request, a write that failed. A re-plan asked for while a cycle runs
-runs right after it; none is dropped.
+arriving or leaving, a new transaction, the limit, the load beside the chargers leaving the band
+the plan uses (`NON_EV_HEADROOM_KW`), a request, a write that failed. A re-plan asked for while
+a cycle runs runs right after it; none is dropped.
 """
 
 import asyncio

@@ -21,14 +21,7 @@ from .actuator import Actuator
 from .charger_config import ChargerConfig
 from .charger_control import Command
 from .charger_reader import ChargerReader
-from .const import (
-    CONFIRM_WINDOW_S,
-    MIN_OFF_S,
-    MIN_ON_S,
-    NON_EV_TRIGGER_KW,
-    SUBENTRY_TYPE_CHARGER,
-    Control,
-)
+from .const import CONFIRM_WINDOW_S, MIN_OFF_S, MIN_ON_S, SUBENTRY_TYPE_CHARGER, Control
 from .input_watch import InputWatch
 from .min_on_time import hold_on
 from .ocpp_profiles import stop_profile, valid_transaction
@@ -97,9 +90,9 @@ class HomeAssistantTranslation(Translation):
     def power_changed(self, entity_id: str) -> bool:
         """Whether a meter's or power sensor's new value is reason to re-plan now.
 
-        The grid meter: the load beside the chargers moved by more than `NON_EV_TRIGGER_KW`,
-        or the site draws more than its limit. A charger's power sensor: it draws more than
-        the limit it applies (and it had time to settle).
+        The grid meter: the load beside the chargers left the band the plan uses
+        (`SiteBudget.leaves_band`), or the site draws more than its limit. A charger's power
+        sensor: it draws more than the limit it applies (and it had time to settle).
         """
         if self.reading is None:
             return True
@@ -108,8 +101,8 @@ class HomeAssistantTranslation(Translation):
             if grid is None:
                 return False
             draw = sum(self.reader.drawing_kw(c) for c in self.chargers.values())
-            moved = abs(max(0.0, grid - draw) - self.reading.budget.non_ev_kw)
-            return moved > NON_EV_TRIGGER_KW or grid > self.reading.budget.limit_kw
+            moved = self.site.leaves_band(max(0.0, grid - draw))
+            return moved or grid > self.reading.budget.limit_kw
         now = dt_util.utcnow()
         for charger in self.chargers.values():
             if charger.power_entity == entity_id and self.reader.overdraws(charger, now):

@@ -5,6 +5,9 @@ entity that is unavailable, not a number, not finite, negative (limits) or absur
 `ABSURD_POWER_FACTOR` x the fixed limit) is not a value: the last good value stands in for it
 (DESIGN §5). A meter that has never been read gives no room at all: the house load is never
 assumed to be 0.
+
+The non-EV load is planned with a hysteresis band (`NON_EV_HEADROOM_KW`): a kettle or a heat
+pump that wanders up and down must not move every charger's set-point at every cycle.
 """
 
 from collections.abc import Callable, Mapping
@@ -24,6 +27,7 @@ from .const import (
     DEFAULT_SAFETY_MARGIN_KW,
     DEFAULT_SITE_LIMIT_KW,
     METER_GRACE_S,
+    NON_EV_HEADROOM_KW,
 )
 from .readings import state_kw
 
@@ -55,6 +59,7 @@ class SiteBudget:
         self._read = read
         self._last_limit_kw: float | None = None
         self._last_non_ev: tuple[float, datetime] | None = None
+        self._planned_non_ev: float | None = None
 
     def entity_ids(self) -> set[str]:
         """The site's own inputs."""
@@ -87,9 +92,21 @@ class SiteBudget:
             value, at = self._last_non_ev
             late = now - at > timedelta(seconds=METER_GRACE_S)
             return value, "meter_lost" if late else "meter_stale"
-        non_ev = max(0.0, grid - ev_draw_kw)
-        self._last_non_ev = (non_ev, now)
-        return non_ev, None
+        measured = max(0.0, grid - ev_draw_kw)
+        planned = self._planned_non_ev
+        if planned is None or self.leaves_band(measured):
+            planned = self._planned_non_ev = measured + NON_EV_HEADROOM_KW
+        self._last_non_ev = (planned, now)
+        return planned, None
+
+    def leaves_band(self, measured_kw: float) -> bool:
+        """Whether a non-EV load reading (kW) leaves the band the plans use: re-plan on it.
+
+        Above the planned value it eats into the margin; more than twice the headroom below it
+        leaves room the chargers could use.
+        """
+        planned = self._planned_non_ev
+        return planned is None or not planned - 2 * NON_EV_HEADROOM_KW <= measured_kw <= planned
 
     def read(self, ev_draw_kw: float, now: datetime) -> Budget:
         """Limit, non-EV load and margin now."""

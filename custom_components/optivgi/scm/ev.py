@@ -163,10 +163,11 @@ class EV:
     def arrival_index(self, now: datetime, params: SchedulingParameters) -> int:
         """First step the EV may charge in: the first step that starts at or after arrival.
 
-        A plugged-in (`active`) EV is there now: it may use the current step, which started
-        before it was plugged in.
+        A plugged-in (`active`) EV that arrives before the current step ends may use it: `now`
+        is rounded down to the step, so the car plugged in after the step had started. One
+        that is plugged in but may only charge later (a charger kept off for a while) waits.
         """
-        if self.active:
+        if self.active and self.arrival_time < now + params.resolution:
             return 0
         steps = -((now - self.arrival_time) // params.resolution)  # ceil division
         return max(0, min(steps, params.steps))

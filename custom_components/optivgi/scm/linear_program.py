@@ -12,8 +12,9 @@ fairness segments  leximin: maximise the smallest delivered fraction; the EVs th
 energy   steps     maximise the energy; skipped when every EV's share is already settled
 track    steps     with prices only: the earliest plan, whose first-half energy per EV partly
                    becomes a floor (`tariff.py`), so a tariff cannot starve the closed loop
-cost     steps     minimise cost (prices) or lateness; with a previous plan, lateness is the same
-                   for every EV (no per-EV tie-break) and the cost is held for the next stage
+cost     steps     minimise cost (prices) or lateness, higher priority first (`step_costs`); with
+                   a previous plan, EVs of one priority are alike and the cost is held for the
+                   next stage
 stability steps    closest to the previous cycle's plan in the first step (when one is given):
                    it chooses between EVs where the cost stage left a tie
 ======== ========= ==========================================================================
@@ -37,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .constants import TOLERANCE
-from .lp_blocks import Columns, segment_starts, step_costs
+from .lp_blocks import Columns, eagerness_order, segment_starts, step_costs
 from .lp_model import LinearProgramError, Model, Solution, SolverSettings, StageOptima
 from .problem import FloatArray, ScheduleProblem
 from .tariff import track_buffers
@@ -46,6 +47,7 @@ __all__ = [
     "LinearProgramError",
     "Solution",
     "StageOptima",
+    "eagerness_order",
     "segment_starts",
     "solve_stages",
     "step_costs",
@@ -207,8 +209,7 @@ def _cost(run: Run, model: Model) -> None:
     """Minimise cost or lateness; hold it for the stability stage."""
     columns = model.columns
     eager = run.previous_kw is None
-    alike = 0 if eager else run.problem.n_steps
-    costs = step_costs(run.problem, alike_steps=alike)[columns.ev, columns.steps()] * columns.hours
+    costs = step_costs(run.problem, by_departure=eager)[columns.ev, columns.steps()] * columns.hours
     run.cost = run.optimise(
         model,
         "cost",

@@ -201,22 +201,32 @@ def assemble(columns: Columns, blocks: tuple[Block, ...], *, with_phi: bool) -> 
 PRICE_EARLINESS_WEIGHT = 1e-4
 
 
+def eagerness_order(problem: ScheduleProblem) -> IntArray:
+    """The EVs, most eager first: higher priority, then earlier departure, then input order."""
+    return np.asarray(
+        np.lexsort((np.arange(problem.n_evs), problem.end, -problem.priority)), dtype=np.int64
+    )
+
+
 def step_costs(
-    problem: ScheduleProblem, *, alike_steps: int = 0, with_prices: bool = True
+    problem: ScheduleProblem, *, by_departure: bool = True, with_prices: bool = True
 ) -> FloatArray:
     """Cost of one kWh at each EV and step for the cost stage, `(N, T)`.
 
-    Prices when given, else the step's position (later is dearer), scaled per EV so an EV that
-    leaves earlier is a little more eager: ties between EVs are broken the same way every step.
-    In the first `alike_steps` steps (when there is a previous plan) every EV is alike, and the
-    stability stage breaks the ties instead.
+    Prices when given, else the step's position (later is dearer), scaled per EV so ties between
+    EVs are broken the same way every step: higher priority first (Home Assistant gives it to
+    the cars that charge now, so they keep charging until done instead of taking turns from
+    cycle to cycle), then, `by_departure`, the EV that leaves earlier. Without it (when there
+    is a previous plan) EVs of one priority are alike, and the stability stage breaks the ties.
     """
     steps = problem.n_steps
     lateness = (np.arange(steps, dtype=np.float64) + 1) / max(steps, 1)
-    order = np.argsort(np.argsort(problem.end, kind="stable"), kind="stable")
+    if by_departure:
+        order = np.argsort(eagerness_order(problem), kind="stable")
+    else:
+        order = np.unique(-problem.priority, return_inverse=True)[1]
     eagerness = 1 + 0.1 * (1 - order / max(1, problem.n_evs))
     earliness = lateness[None, :] * eagerness[:, None]
-    earliness[:, :alike_steps] = lateness[None, :alike_steps]
     if problem.prices is None or not with_prices:
         return np.asarray(earliness, dtype=np.float64)
     return np.asarray(problem.prices[None, :] + PRICE_EARLINESS_WEIGHT * earliness)

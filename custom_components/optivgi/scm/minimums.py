@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .constants import TOLERANCE
-from .linear_program import FAIRNESS_TOLERANCE, step_costs
+from .linear_program import FAIRNESS_TOLERANCE, eagerness_order, step_costs
 from .problem import FloatArray, ScheduleProblem
 
 #: Relative energy difference below which two schedules deliver the same (round-off).
@@ -91,4 +91,42 @@ def round_to_minimums(
                 on[ev, step] = True
                 committed[step] += problem.min_kw[ev]
                 affordable -= 1
+    return on
+
+
+def serve_now_first(problem: ScheduleProblem, on: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """`on`, with the most eager EVs (`eagerness_order`) on at the current step where they fit.
+
+    Many sets of steps are equally good and the mixed-integer search picks any of them: it may
+    leave the current step idle or hand it to another EV, and so rotate the chargers from cycle
+    to cycle. An eager EV that is off now but on later moves its last step to now if the limit
+    leaves room for its minimum, else swaps it with the current step of the least eager EV of
+    lower priority that is on. Every EV keeps its number of steps: the LP over them stays
+    feasible.
+    """
+    if problem.n_steps <= 1:
+        return on
+    on = on.copy()
+    minimum = np.where(problem.min_kw > TOLERANCE, problem.min_kw, 0.0)
+    open_now = problem.open_cells()
+    order = eagerness_order(problem)
+    for ev in order:
+        later = np.flatnonzero(on[ev, 1:]) + 1
+        if on[ev, 0] or not open_now[ev, 0] or not later.size:
+            continue
+        load = (on * minimum[:, None]).sum(axis=0)
+        if load[0] + minimum[ev] <= problem.limit_kw[0] + TOLERANCE:
+            on[ev, 0], on[ev, later[-1]] = True, False
+            continue
+        for other in order[::-1]:
+            if problem.priority[other] >= problem.priority[ev] or not on[other, 0]:
+                continue
+            free = later[~on[other, later] & open_now[other, later]]
+            swing = minimum[ev] - minimum[other]
+            if free.size and load[0] + swing <= problem.limit_kw[0] + TOLERANCE:
+                step = int(free[-1])
+                if load[step] - swing <= problem.limit_kw[step] + TOLERANCE:
+                    on[ev, 0], on[other, 0] = True, False
+                    on[ev, step], on[other, step] = False, True
+                    break
     return on

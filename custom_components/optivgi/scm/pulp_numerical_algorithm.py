@@ -31,7 +31,7 @@ from .constants import TOLERANCE
 from .go_algorithm import go_schedule
 from .linear_program import solve_stages
 from .lp_mip import semi_continuous_steps
-from .minimums import Score, round_to_minimums
+from .minimums import Score, round_to_minimums, serve_now_first
 from .problem import FloatArray, ScheduleProblem
 
 __all__ = ["MIP_MAX_CELLS", "PulpNumericalAlgorithm", "round_to_minimums"]
@@ -151,5 +151,8 @@ class PulpNumericalAlgorithm(Algorithm):
                 fraction_floor=floor,
             )
             if exact is not None:
+                steady = serve_now_first(problem, exact)
+                if (steady != exact).any():
+                    yield steady, "LP over the mixed-integer model's steps, served now first"
                 yield exact, "LP over the mixed-integer model's steps"
                 return
