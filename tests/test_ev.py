@@ -89,6 +89,10 @@ def test_window_uses_whole_steps_inside_arrival_and_departure() -> None:
     # Plugged in two minutes into the current step: it may use that step.
     just_plugged = make_ev(arrival_time=NOW + timedelta(minutes=2))
     assert just_plugged.arrival_index(NOW, PARAMS) == 0
+    # Plugged in, but kept off until 17:07 (minimum off-time): it waits for the 17:10 step.
+    kept_off = make_ev(arrival_time=NOW + timedelta(minutes=7))
+    assert kept_off.active
+    assert kept_off.arrival_index(NOW, PARAMS) == 2
 
 
 def test_profile_is_ocpp_shaped_with_merged_periods() -> None:

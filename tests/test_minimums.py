@@ -1,7 +1,19 @@
-"""The repair's comparison of schedules: fairness beyond a tolerance, then energy, then cost."""
+"""The repair: the steps it tries, and how it compares schedules (fairness, energy, cost)."""
 
-from custom_components.optivgi.scm.linear_program import FAIRNESS_TOLERANCE
-from custom_components.optivgi.scm.minimums import ENERGY_PROOF, Score
+from datetime import timedelta
+
+import numpy as np
+from numpy.typing import NDArray
+import pytest
+
+from custom_components.optivgi.scm.ev import EV
+from custom_components.optivgi.scm.linear_program import FAIRNESS_TOLERANCE, solve_stages
+from custom_components.optivgi.scm.minimums import ENERGY_PROOF, Score, serve_now_first
+from custom_components.optivgi.scm.problem import ScheduleProblem
+from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
+from custom_components.optivgi.scm.warm import WarmStart
+
+from .scm_factories import NOW, params_for, random_site
 
 
 def score(fraction: float, energy: float, cost: float = 0.0) -> Score:
@@ -25,3 +37,70 @@ def test_reaching_the_relaxed_bound_is_within_the_tolerances() -> None:
     assert score(0.5 - FAIRNESS_TOLERANCE / 2, 100 * (1 - ENERGY_PROOF / 2)).reaches(bound)
     assert not score(0.5 - 2 * FAIRNESS_TOLERANCE, 100.0).reaches(bound)
     assert not score(0.5, 100 * (1 - 2 * ENERGY_PROOF)).reaches(bound)
+
+
+def _fitted(problem: ScheduleProblem, on: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """`on` within the open cells, cut so that the LP over it with the minimums is feasible."""
+    on = on & problem.open_cells()
+    step_kwh = np.maximum(problem.min_kw * problem.step_hours, 1e-9)
+    affordable = np.where(problem.min_kw > 0, np.floor(problem.energy_kwh / step_kwh), np.inf)
+    on &= np.cumsum(on, axis=1) <= affordable[:, None]
+    for step in range(problem.n_steps):
+        for ev in np.flatnonzero(on[:, step]):
+            if (on[:, step] * problem.min_kw).sum() <= problem.limit_kw[step] + 1e-9:
+                break
+            on[ev, step] = False
+    return on
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_serving_now_first_keeps_each_evs_steps_and_the_limit(seed: int) -> None:
+    evs, limit = random_site(seed, n_evs=2 + seed % 5, steps=12, with_minimums=True)
+    rng = np.random.default_rng(seed)
+    for car in evs:
+        car.priority = int(rng.integers(0, 2))
+    problem = ScheduleProblem.from_evs(evs, limit, NOW, params_for(12))
+    on = _fitted(problem, rng.random((problem.n_evs, problem.n_steps)) < 0.4)
+    served = serve_now_first(problem, on)
+    assert (served.sum(axis=1) == on.sum(axis=1)).all()
+    assert not (served & ~problem.open_cells()).any()
+    assert ((served * problem.min_kw[:, None]).sum(axis=0) <= problem.limit_kw + 1e-6).all()
+    solution = solve_stages(problem, served, problem.min_kw, 30)
+    assert problem.violations(solution.power) == []
+    # An EV of the highest priority that runs later runs now where the limit leaves it room.
+    room = problem.limit_kw[0] - (served[:, 0] * problem.min_kw).sum()
+    top = problem.priority == problem.priority.max()
+    waiting = top & ~served[:, 0] & served[:, 1:].any(axis=1) & problem.open_cells()[:, 0]
+    assert not (waiting & (problem.min_kw <= room + 1e-9)).any()
+
+
+def test_the_car_that_charges_keeps_the_slot_from_cycle_to_cycle() -> None:
+    # One 6 A minimum (4.14 kW) fits under 5.8 kW at a time; all three requests fit by the
+    # morning, so every order is optimal. Home Assistant gives the charging car priority 1.
+    steps, minutes = 168, 5
+    warm = WarmStart()
+    energy = {"a": 20.0, "b": 20.0, "c": 15.0}
+    charging: str | None = None
+    chargers = []
+    for cycle in range(12):
+        now = NOW + timedelta(minutes=minutes * cycle)
+        evs = [
+            EV(
+                ev_id=name,
+                min_power=4.14,
+                max_power=11.04,
+                arrival_time=NOW - timedelta(hours=1),
+                departure_time=NOW + timedelta(hours=14),
+                energy=kwh,
+                priority=int(name == charging),
+            )
+            for name, kwh in energy.items()
+        ]
+        params = params_for(steps, minutes)
+        PulpNumericalAlgorithm(evs, [5.8] * steps, now, params, warm=warm).calculate()
+        on = [car for car in evs if car.power[0] > 0]
+        assert len(on) == 1
+        charging = on[0].ev_id
+        chargers.append(charging)
+        energy[charging] -= on[0].power[0] * minutes / 60
+    assert set(chargers) == {chargers[0]}, chargers

@@ -118,10 +118,15 @@ UNRESPONSIVE_AFTER: Final = 3
 #: unless the site limit needs the cut: cars and contactors do not like flapping.
 MIN_ON_S: Final = 300.0
 MIN_OFF_S: Final = 300.0
-#: The non-EV load (grid minus chargers) is planned this much above its reading, and read again
-#: only when it rises above that or falls more than twice this below it (kW). About one amp on
-#: three phases: a house load wandering within 1.4 kW moves no set-point and starts no re-plan.
-NON_EV_HEADROOM_KW: Final = 0.7
+#: The non-EV load (grid minus chargers) is planned with a band, so that a house load wandering
+#: within it moves no set-point and starts no re-plan: planned this much above its reading (kW),
+#: which filters meter noise, and read again at once when it rises above that ...
+NON_EV_HEADROOM_KW: Final = 0.25
+#: ... or falls more than this below it (kW; two amps on three phases) ...
+NON_EV_BAND_KW: Final = 1.4
+#: ... or at a cycle at least this long after it was read, if it is lower by then (s): a load
+#: that fell by less than the band does not keep its room from the chargers for good.
+NON_EV_HOLD_S: Final = 1800.0
 #: A power reading beyond this many times the fixed site limit is absurd: not a value (kW/kW).
 ABSURD_POWER_FACTOR: Final = 10.0
 #: Drawing more than the command by this much (kW, or 10 % if more) is not following it.

@@ -6,8 +6,9 @@ entity that is unavailable, not a number, not finite, negative (limits) or absur
 (DESIGN §5). A meter that has never been read gives no room at all: the house load is never
 assumed to be 0.
 
-The non-EV load is planned with a hysteresis band (`NON_EV_HEADROOM_KW`): a kettle or a heat
-pump that wanders up and down must not move every charger's set-point at every cycle.
+The non-EV load is planned with a hysteresis band (`NON_EV_HEADROOM_KW`, `NON_EV_BAND_KW`,
+`NON_EV_HOLD_S`): a kettle or a heat pump that wanders up and down must not move every
+charger's set-point at every cycle. A rise is always followed at once.
 """
 
 from collections.abc import Callable, Mapping
@@ -27,7 +28,9 @@ from .const import (
     DEFAULT_SAFETY_MARGIN_KW,
     DEFAULT_SITE_LIMIT_KW,
     METER_GRACE_S,
+    NON_EV_BAND_KW,
     NON_EV_HEADROOM_KW,
+    NON_EV_HOLD_S,
 )
 from .readings import state_kw
 
@@ -60,6 +63,7 @@ class SiteBudget:
         self._last_limit_kw: float | None = None
         self._last_non_ev: tuple[float, datetime] | None = None
         self._planned_non_ev: float | None = None
+        self._planned_at: datetime | None = None
 
     def entity_ids(self) -> set[str]:
         """The site's own inputs."""
@@ -93,20 +97,22 @@ class SiteBudget:
             late = now - at > timedelta(seconds=METER_GRACE_S)
             return value, "meter_lost" if late else "meter_stale"
         measured = max(0.0, grid - ev_draw_kw)
-        planned = self._planned_non_ev
-        if planned is None or self.leaves_band(measured):
+        planned, since = self._planned_non_ev, self._planned_at
+        held = since is not None and now - since < timedelta(seconds=NON_EV_HOLD_S)
+        if planned is None or self.leaves_band(measured) or (not held and measured < planned):
             planned = self._planned_non_ev = measured + NON_EV_HEADROOM_KW
+            self._planned_at = now
         self._last_non_ev = (planned, now)
         return planned, None
 
     def leaves_band(self, measured_kw: float) -> bool:
         """Whether a non-EV load reading (kW) leaves the band the plans use: re-plan on it.
 
-        Above the planned value it eats into the margin; more than twice the headroom below it
+        Above the planned value it eats into the margin; more than `NON_EV_BAND_KW` below it
         leaves room the chargers could use.
         """
         planned = self._planned_non_ev
-        return planned is None or not planned - 2 * NON_EV_HEADROOM_KW <= measured_kw <= planned
+        return planned is None or not planned - NON_EV_BAND_KW <= measured_kw <= planned
 
     def read(self, ev_draw_kw: float, now: datetime) -> Budget:
         """Limit, non-EV load and margin now."""
