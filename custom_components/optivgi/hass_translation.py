@@ -21,7 +21,7 @@ from .actuator import Actuator
 from .charger_config import ChargerConfig
 from .charger_control import Command
 from .charger_reader import ChargerReader
-from .const import CONFIRM_WINDOW_S, MIN_OFF_S, MIN_ON_S, SUBENTRY_TYPE_CHARGER, Control
+from .const import CONFIRM_WINDOW_S, LOGGER, MIN_OFF_S, MIN_ON_S, SUBENTRY_TYPE_CHARGER, Control
 from .input_watch import InputWatch
 from .min_on_time import hold_on
 from .ocpp_profiles import stop_profile, valid_transaction
@@ -257,8 +257,14 @@ class HomeAssistantTranslation(Translation):
         now = dt_util.utcnow()
         commands: dict[str, tuple[Command, ChargingProfile | None]] = {}
         for cid, charger in {**self.chargers, **self.retired}.items():
-            command = self._command(charger, plans.get(cid, (None, None)), now)
-            if command is not None and self.actuator.due(cid, *command, now):
+            command = None
+            try:
+                command = self._command(charger, plans.get(cid, (None, None)), now)
+                due = command is not None and self.actuator.due(cid, *command, now)
+            except Exception:  # noqa: BLE001 - one charger must not keep the others back
+                LOGGER.exception("Could not tell whether %s needs a command", charger.name)
+                due = command is not None  # what the plan counted for it: safe to send
+            if due and command is not None:
                 commands[cid] = command
         self.actuator.async_apply(commands)
 

@@ -6,6 +6,7 @@ dead-band at any moment both cover, and before the held one runs out.
 """
 
 from datetime import datetime, timedelta
+import math
 
 from homeassistant.util import dt as dt_util
 
@@ -48,7 +49,9 @@ def profile_changed(held: ChargingProfile | None, new: ChargingProfile, now: dat
     new_start, new_periods, _ = _periods(new)
     if held_start is None or new_start is None:
         return True
-    if held_start + timedelta(seconds=held_duration) - now < RESEND_BEFORE_EXPIRY:
+    # A profile without a duration (the stop profile) never runs out.
+    ends = math.isfinite(held_duration)
+    if ends and held_start + timedelta(seconds=held_duration) - now < RESEND_BEFORE_EXPIRY:
         return True
     shift = (new_start - held_start).total_seconds()
     moments = {s for s, _ in new_periods} | {s - shift for s, _ in held_periods}
