@@ -10,6 +10,8 @@ from enum import StrEnum
 import math
 from typing import Any
 
+import numpy as np
+
 from .constants import (
     CHARGING_PROFILE_ID,
     CHARGING_PROFILE_KIND,
@@ -206,12 +208,20 @@ class EV:
         period. Without a schedule the profile holds the charger at 0.
         """
         unit = unit or self.unit
-        periods: list[dict[str, Any]] = []
-        for step, kw in enumerate(self.power or [0.0]):
-            period = self._period(step * params.step_seconds, kw, unit)
-            if not periods or periods[-1]["limit"] != period["limit"]:
-                periods.append(period)
-        return self._profile(now, periods, unit, params.steps * params.step_seconds)
+        # The same arithmetic as `_period`, on all steps at once: thousands of steps per EV.
+        power = np.asarray(self.power or [0.0], dtype=np.float64)
+        if unit is ChargingRateUnit.W:
+            values = power * 1000
+        else:
+            values = power * 1000 / ((self.voltage or DEFAULT_VOLTAGE) * self.phases)
+        limits = np.floor(values * 10 + 1e-6) / 10
+        starts = np.flatnonzero(np.concatenate(([True], limits[1:] != limits[:-1])))
+        step_s = params.step_seconds
+        periods: list[dict[str, Any]] = [
+            {"startPeriod": step * step_s, "limit": limit, "numberPhases": self.phases}
+            for step, limit in zip(starts.tolist(), limits[starts].tolist(), strict=True)
+        ]
+        return self._profile(now, periods, unit, params.steps * step_s)
 
     def current_charging_profile(
         self, now: datetime, unit: ChargingRateUnit | None = None
