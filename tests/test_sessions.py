@@ -337,3 +337,31 @@ async def test_a_reservation_becomes_the_request_of_the_car_that_arrives(
     assert reservation.reservation_id not in store.reservations
     assert plan_of(entry).requested_kwh == pytest.approx(4.0 - KW * 11 / 60)
     assert plan_of(entry).departure == leaves
+
+
+async def test_a_car_unplugged_within_the_grace_is_held_and_never_raised(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await one_charger(hass)
+    cid = subentry_id(entry, "driveway")
+    store = entry.runtime_data.store
+    await set_site_limit(hass, 8.0)
+    await plug(hass, "on")
+    store.set_request(cid, ChargingRequest(energy_kwh=30.0, departure=DEPARTURE))
+    await replan(hass, entry)
+    assert 0 < current(hass, "driveway") < 16.0
+    # The plug reads off (a glitch, or the car leaving) and the limit rises meanwhile.
+    await plug(hass, "off")
+    freezer.tick(timedelta(seconds=5))
+    held = current(hass, "driveway")
+    await set_site_limit(hass, 22.0)
+    await replan(hass, entry)
+    # Left at its last command (a glitch must not pause the car), and counted at it.
+    assert current(hass, "driveway") == held
+    assert entry.runtime_data.coordinator.data.reserved_kw >= held * 3 * 230 / 1000 - 1e-6
+    assert store.requests[cid].energy_kwh == 30.0  # the request stays through the grace
+    freezer.tick(timedelta(seconds=5))
+    await plug(hass, "on")
+    freezer.tick(timedelta(seconds=60))  # increases go out at most once a minute
+    await replan(hass, entry)
+    assert current(hass, "driveway") == 16.0

@@ -131,10 +131,22 @@ class HomeAssistantTranslation(Translation):
         if new:
             self.actuator.new_session(cid)
         self.reader.check_following(charger, now)
-        connected = plugged or session is not None
         fault = link.reason  # the last failure stands until a command is confirmed
-        if not connected:
+        if session is None:
             return ChargerReading(connected=False, fault=fault, unresponsive=False), None
+        if not plugged:  # within the grace: held as it was (`ChargerReading.in_grace`)
+            bound = self.actuator.bound_kw(cid, self.reader.measured_kw(charger), charger.max_kw)
+            last = self.reading.chargers.get(cid) if self.reading is not None else None
+            reading = ChargerReading(
+                connected=True,
+                requested_kwh=last.requested_kwh if last is not None else 0.0,
+                departure=last.departure if last is not None else None,
+                fault=fault,
+                reserved_kw=bound,
+                floor_kw=bound,  # shown as what it draws; counted once, as reserved
+                in_grace=True,
+            )
+            return reading, None
         if not self.actuator.plannable(cid):
             bound = self.actuator.bound_kw(cid, self.reader.measured_kw(charger), charger.max_kw)
             unresponsive = link.state == "unresponsive"
@@ -276,7 +288,8 @@ class HomeAssistantTranslation(Translation):
     ) -> tuple[Command, ChargingProfile | None] | None:
         """What a charger is to be told now, or None when it is left alone.
 
-        Left alone: unreadable (counted in the budget), or its last command is still being
+        Left alone: unreadable or unplugged within the grace (both counted in the budget), or
+        its last command is still being
         confirmed, or an OCPP charger without a running transaction. A charger whose last
         command failed, or that was removed, is told to stop.
         """
@@ -285,7 +298,7 @@ class HomeAssistantTranslation(Translation):
         if reading is None or reading.fault == "unavailable":
             return None
         stopping = self.actuator.failing(cid) or cid in self.retired
-        if not stopping and not self.actuator.plannable(cid):
+        if not stopping and (reading.in_grace or not self.actuator.plannable(cid)):
             return None
         ev, profile = plan
         kw = 0.0 if stopping else self.setpoint_kw(cid, ev)

@@ -33,6 +33,9 @@ class ChargerReading:
     #: Power it is kept at, this step only, because it was switched on less than `MIN_ON_S`
     #: ago and the plan would pause it (kW); only where the plan left room.
     hold_kw: float = 0.0
+    #: Unplugged for less than `PLUG_GRACE_S`: left at its last command (a glitch of the plug
+    #: sensor must not pause the car), never raised, and counted at what it may draw.
+    in_grace: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
