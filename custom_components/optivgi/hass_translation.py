@@ -9,7 +9,6 @@ planned on top of a floor that is counted apart; a charger switched off stays of
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from homeassistant.config_entries import ConfigEntry
@@ -188,7 +187,10 @@ class HomeAssistantTranslation(Translation):
             on=link.on_since is not None,
             transaction_id=transaction,
         )
-        return ChargerReading(connected=True, requested_kwh=energy, departure=departure), wanted
+        reading = ChargerReading(
+            connected=True, requested_kwh=energy, departure=departure, floor_kw=floor
+        )
+        return reading, wanted
 
     # --- the Translation ------------------------------------------------------------------------
     async def get_evs(self, group_name: str) -> tuple[list[EV], float | None]:  # noqa: ARG002
@@ -224,8 +226,6 @@ class HomeAssistantTranslation(Translation):
             active_ev(self.chargers[cid], w, now, self.reader.unit(self.chargers[cid]))
             for cid, w in self._wanted.items()
         ]
-        for cid, wanted in self._wanted.items():
-            readings[cid] = replace(readings[cid], floor_kw=wanted.floor_kw)
         evs.extend(reservation_evs(self.store, self.chargers, self.reader.unit, now))
         self.reading = SiteReading(
             now=now, budget=budget, plan_kw=max(0.0, room), chargers=readings

@@ -1,6 +1,7 @@
 """What a plugged-in car wants: energy by a departure, from its request, its SoC or defaults."""
 
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from homeassistant.util import dt as dt_util
 
@@ -54,11 +55,13 @@ def departure_for(
     return now + timedelta(days=1)  # pragma: no cover - tomorrow's departure is always ahead
 
 
-def _instants(day: date, wall: time, zone: tzinfo | None) -> list[datetime]:
+@lru_cache(maxsize=256)
+def _instants(day: date, wall: time, zone: tzinfo | None) -> tuple[datetime, ...]:
     """The instants (UTC) at which the clock of `zone` reads `wall` on `day`.
 
     Two in the hour that autumn repeats (fold 0 and 1); none in the hour that spring skips,
     then the one the wall time would have had with the offset before the change (fold 0).
+    Cached: every charger asks every cycle, and the answer for a day never changes.
     """
     first, second = (
         dt_util.as_utc(datetime.combine(day, wall, zone).replace(fold=fold)) for fold in (0, 1)
@@ -68,7 +71,7 @@ def _instants(day: date, wall: time, zone: tzinfo | None) -> list[datetime]:
         for c in (first, second)
         if c.astimezone(zone).replace(tzinfo=None) == datetime.combine(day, wall)
     ]
-    return sorted(set(real)) or [first]
+    return tuple(sorted(set(real))) or (first,)
 
 
 def take_arrived_reservation(
