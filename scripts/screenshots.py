@@ -1,14 +1,16 @@
 """Screenshots of the running demo for the README, taken with headless Chromium (not a test).
 
 Logs in to the development Home Assistant as the demo user, then saves `docs/dashboard.png` (the
-demo dashboard), `docs/site.png` (the site with its chargers) and `docs/config-flow.png` (the
-first step of adding a site). Run it with `scripts/screenshots`, which starts the demo if needed.
+demo dashboard), `docs/site.png` (the site with its chargers), `docs/config-flow.png` (the
+first step of adding a site), and `docs/plan-card.png` and `docs/plan-card-dark.png` (the plan
+card in the light and the dark theme; the default theme follows the browser's colour scheme).
+Run it with `scripts/screenshots`, which starts the demo if needed.
 """
 
 from pathlib import Path
 
 from demo_setup import BASE, USER
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 CHROMIUM_ARGS = [
@@ -35,7 +37,7 @@ def log_in(page: Page) -> None:
 def dashboard(page: Page) -> None:
     """The demo dashboard, once its cards show the chargers."""
     page.goto(f"{BASE}/optivgi-demo/site")
-    page.get_by_text("Driveway", exact=True).first.wait_for(timeout=30_000)
+    page.locator("optivgi-plan-card path.series").first.wait_for(timeout=30_000)
     page.wait_for_timeout(4000)  # history graphs load after the cards
     page.screenshot(path=DOCS / "dashboard.png", full_page=True)
 
@@ -61,13 +63,28 @@ def config_flow(page: Page) -> None:
     page.screenshot(path=DOCS / "config-flow.png")
 
 
+def plan_card(browser: Browser, scheme: str, name: str) -> None:
+    """The plan card alone, in the light or the dark colour scheme."""
+    page = browser.new_page(viewport={"width": 900, "height": 1000}, color_scheme=scheme)
+    log_in(page)
+    page.goto(f"{BASE}/optivgi-demo/site")
+    card = page.locator("optivgi-plan-card")
+    card.locator("path.series").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)
+    card.screenshot(path=DOCS / name)
+    page.close()
+
+
 def main() -> None:
-    """Take the three screenshots."""
+    """Take the screenshots."""
     DOCS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
         )
+        for scheme, name in (("light", "plan-card.png"), ("dark", "plan-card-dark.png")):
+            plan_card(browser, scheme, name)
+            print(f"saved docs/{name}")
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         log_in(page)
         for shoot in (dashboard, site, config_flow):

@@ -214,7 +214,8 @@ async def test_a_corrupt_store_loads_the_site_with_the_good_entries(
     # The cleaned data is what is stored now.
     assert await hass.config_entries.async_unload(entry.entry_id)
     data = hass_storage[KEY]["data"]
-    assert set(data) == {"requests", "reservations", "sessions"}
+    assert set(data) == {"requests", "reservations", "sessions", "controls"}
+    assert data["controls"] == {"control_chargers": True}
     assert set(data["requests"]) == {"driveway"}
     assert data["reservations"] == [good]
     assert set(data["sessions"]) == {"driveway"}
@@ -242,9 +243,10 @@ async def test_only_ten_dropped_entries_are_named(
         (_stored("x"), "everything stored (not an object but str)"),
         (_stored(None), None),  # nothing stored is no loss
         (
-            _stored({"requests": [], "reservations": {}, "sessions": 5}),
+            _stored({"requests": [], "reservations": {}, "sessions": 5, "controls": "off"}),
             (
                 "all requests (not an object); all sessions (not an object); "
+                "the site's controls (not an object with a true or false); "
                 "all reservations (not a list)"
             ),
         ),

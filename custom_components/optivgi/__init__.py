@@ -5,20 +5,24 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
+from .card import async_register_card
 from .charger_config import ChargerConfig
 from .const import DOMAIN
 from .coordinator import OptiVgiConfigEntry, OptiVgiCoordinator, OptiVgiRuntimeData
 from .safety_net import async_install_safety_nets, async_remove_safety_nets
 from .services import async_setup_services
 from .store import RequestStore, async_remove_store
+from .websocket import async_setup_websocket
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-PLATFORMS = [Platform.SENSOR]
+PLATFORMS = [Platform.BUTTON, Platform.SENSOR, Platform.SWITCH]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
-    """Register the integration's actions once, for all sites."""
+    """Register the integration's actions, websocket commands and card once, for all sites."""
     async_setup_services(hass)
+    async_setup_websocket(hass)
+    await async_register_card(hass)
     return True
 
 
@@ -39,11 +43,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> b
     entry.runtime_data = OptiVgiRuntimeData(coordinator=coordinator, store=store)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     coordinator.async_track_sources()
-    entry.async_create_background_task(
-        hass,
-        async_install_safety_nets(hass, entry, coordinator.translation.actuator),
-        "optivgi safety nets",
-    )
+    if store.control_chargers:  # a dry run writes nothing, not even the safety net
+        entry.async_create_background_task(
+            hass,
+            async_install_safety_nets(hass, entry, coordinator.translation.actuator),
+            "optivgi safety nets",
+        )
     # Options, chargers added, changed or removed: reload with the new settings.
     entry.async_on_unload(entry.add_update_listener(_async_reload))
     return True

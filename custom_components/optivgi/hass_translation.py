@@ -262,8 +262,8 @@ class HomeAssistantTranslation(Translation):
         unit: ChargingRateUnit | None = None,  # noqa: ARG002
     ) -> None:
         """Hand every commandable charger's command to the actuator (it sends and confirms)."""
-        if self.actuator.closed or self.reading is None:
-            return
+        if self.actuator.closed or self.reading is None or not self.store.control_chargers:
+            return  # closed, nothing read, or a dry run: plan and show, write nothing
         plans = {ev.ev_id: (ev, profile) for ev, profile in powers.items() if ev.active}
         self._hold_on(plans)
         now = dt_util.utcnow()
@@ -320,5 +320,7 @@ class HomeAssistantTranslation(Translation):
         try:
             return self.actuator.controls[cid].command(kw), profile
         except HomeAssistantError as err:  # its control cannot take a limit now
-            self.actuator.record_failure(cid, "write_failed", str(err))
+            retry_at = self.actuator.links[cid].retry_at
+            if retry_at is None or now >= retry_at:  # a failure counts once per retry
+                self.actuator.record_failure(cid, "write_failed", str(err))
             return None

@@ -28,6 +28,18 @@ class ScheduleChange:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class PlanReason:
+    """Why a charger's plan is what it is, in a few words: a translation key and its values.
+
+    The key is under the status sensor's `why` attribute in the translations; the placeholders
+    are already formatted (local times as HH:MM, energies in kWh, charger names).
+    """
+
+    key: str
+    placeholders: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ChargerPlan:
     """One charger's plan from one cycle (charger = config subentry)."""
 
@@ -53,6 +65,9 @@ class ChargerPlan:
     #: and what the charger answered, for the log and diagnostics.
     reason: str | None = None
     error: str | None = None
+    #: Why the plan waits, shares, falls short or stops (`reasons.explain`); None without a car.
+    #: Apart from `reason`, which only names faults and stays a stable key for automations.
+    why: PlanReason | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -81,3 +96,5 @@ class SitePlan:
     degraded: tuple[str, ...] = ()
     #: Power counted for chargers outside the plan (kW): not plannable, floors, removed.
     reserved_kw: float = 0.0
+    #: The site limit now (kW), before the load beside the chargers and the margin.
+    limit_kw: float = 0.0

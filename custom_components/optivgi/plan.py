@@ -4,10 +4,12 @@ Runs in the executor: it is proportional to chargers x steps.
 """
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from .charger_config import ChargerConfig
 from .models import ChargerPlan, ChargerStatus, ScheduleChange, SitePlan
+from .reasons import explain
 from .scm.constants import TOLERANCE, SchedulingParameters
 from .scm.ev import EV, kw_to_amps
 from .scm_runner import CycleReport
@@ -118,6 +120,22 @@ def build_site_plan(
         for cid, charger in chargers.items()
     }
     floors = sum(c.floor_kw for c in reading.chargers.values())
+    budget_per_step = tuple(round(kw + floors, 3) for kw in report.limits)
+    # A reason compares a charger with the others, so it is added once every plan is known.
+    plans = {
+        cid: replace(
+            plan,
+            why=explain(
+                plan,
+                plans,
+                start=report.now,
+                resolution=params.resolution,
+                budget_per_step_kw=budget_per_step,
+                min_kw=chargers[cid].min_kw,
+            ),
+        )
+        for cid, plan in plans.items()
+    }
     requested_total = sum(p.requested_kwh for p in plans.values())
     planned_total = sum(min(p.planned_kwh, p.requested_kwh) for p in plans.values())
     return SitePlan(
@@ -131,8 +149,9 @@ def build_site_plan(
         planned_kw=round(sum(p.setpoint_kw or 0.0 for p in plans.values()), 3),
         fairness_pct=round(100 * planned_total / requested_total, 1) if requested_total else 100.0,
         solve_s=round(result.total_s, 4) if result else 0.0,
-        budget_per_step_kw=tuple(round(kw + floors, 3) for kw in report.limits),
+        budget_per_step_kw=budget_per_step,
         chargers=plans,
         degraded=reading.budget.degraded,
         reserved_kw=round(reading.reserved_kw, 3),
+        limit_kw=round(reading.budget.limit_kw, 3),
     )

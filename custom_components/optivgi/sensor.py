@@ -4,7 +4,7 @@ Every value comes from the coordinator's last `SitePlan`; the sensors never read
 themselves. A charger's power set-point also carries its upcoming schedule (`schedule`).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, override
@@ -31,12 +31,17 @@ from .const import SUBENTRY_TYPE_CHARGER
 from .coordinator import OptiVgiConfigEntry, OptiVgiCoordinator
 from .entity import OptiVgiEntity, async_register_site_device
 from .models import ChargerPlan, ChargerStatus, SitePlan
+from .reasons import async_reason_texts, render
 
 PARALLEL_UPDATES = 0
 
 ATTR_SCHEDULE: Final = "schedule"
 #: Why a charger is in error or unresponsive (a translated state attribute).
 ATTR_REASON: Final = "reason"
+#: Why the plan is what it is, as a sentence in Home Assistant's language, and its stable key
+#: (for automations; `reasons.explain` lists them).
+ATTR_WHY: Final = "why"
+ATTR_WHY_KEY: Final = "why_key"
 #: The `schedule` attribute lists at most this many changes, the soonest first. One change is at
 #: most ~60 bytes of JSON (`{"start":"2026-01-05T17:05:00.123456+00:00","kw":-12345.67}`), so
 #: the attributes stay well under Home Assistant's 16 KiB limit. A 24 h plan at 1-minute
@@ -66,7 +71,8 @@ class OptiVgiChargerSensorDescription(SensorEntityDescription):
     """A sensor of one charger, read from that charger's plan."""
 
     value_fn: Callable[[ChargerPlan], SensorValue]
-    attributes_fn: Callable[[ChargerPlan], dict[str, Any]] | None = None
+    #: The plan and the reasons' texts in Home Assistant's language to the attributes.
+    attributes_fn: Callable[[ChargerPlan, Mapping[str, str]], dict[str, Any]] | None = None
     #: Whether the plan knows the value: a set-point is unknown while the charger cannot be
     #: read or confirmed (unavailable, never a plausible wrong 0).
     known_fn: Callable[[ChargerPlan], bool] = lambda _: True
@@ -127,7 +133,7 @@ CHARGER_SENSORS: tuple[OptiVgiChargerSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=2,
         value_fn=lambda plan: plan.setpoint_kw,
-        attributes_fn=lambda plan: {ATTR_SCHEDULE: schedule_attribute(plan)},
+        attributes_fn=lambda plan, _: {ATTR_SCHEDULE: schedule_attribute(plan)},
         known_fn=lambda plan: plan.setpoint_kw is not None,
     ),
     OptiVgiChargerSensorDescription(
@@ -169,7 +175,11 @@ CHARGER_SENSORS: tuple[OptiVgiChargerSensorDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=[status.value for status in ChargerStatus],
         value_fn=lambda plan: plan.status.value,
-        attributes_fn=lambda plan: {ATTR_REASON: plan.reason},
+        attributes_fn=lambda plan, texts: {
+            ATTR_REASON: plan.reason,
+            ATTR_WHY: render(plan.why, texts),
+            ATTR_WHY_KEY: plan.why.key if plan.why is not None else None,
+        },
     ),
 )
 
@@ -222,6 +232,14 @@ class OptiVgiChargerSensor(OptiVgiEntity, SensorEntity):
         """A sensor on the charger's device."""
         super().__init__(coordinator, description, subentry)
         self._subentry_id = subentry.subentry_id
+        self._reason_texts: Mapping[str, str] = {}
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Load the reasons' texts before the first state is written."""
+        if self.entity_description.attributes_fn is not None:
+            self._reason_texts = await async_reason_texts(self.hass)
+        await super().async_added_to_hass()
 
     @property
     def _plan(self) -> ChargerPlan:
@@ -245,4 +263,4 @@ class OptiVgiChargerSensor(OptiVgiEntity, SensorEntity):
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """The schedule, on the sensors that carry one."""
         attributes_fn = self.entity_description.attributes_fn
-        return None if attributes_fn is None else attributes_fn(self._plan)
+        return None if attributes_fn is None else attributes_fn(self._plan, self._reason_texts)

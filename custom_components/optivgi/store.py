@@ -26,7 +26,7 @@ STORAGE_VERSION: Final = 2
 SAVE_DELAY_S: Final = 5
 #: The repair issue (per site) that says which stored entries could not be read.
 ISSUE_DROPPED_STORED_DATA: Final = "dropped_stored_data"
-_PARTS: Final = ("requests", "reservations", "sessions")
+_PARTS: Final = ("requests", "reservations", "sessions", "controls")
 _MAX_LISTED: Final = 10  # dropped entries named in the repair issue; the rest are counted
 
 
@@ -67,6 +67,9 @@ class RequestStore:
         self.requests: dict[str, ChargingRequest] = {}
         self.reservations: dict[str, Reservation] = {}
         self.sessions: dict[str, Session] = {}
+        #: Whether the site's chargers are commanded (the "control chargers" switch); off, the
+        #: site plans and shows but writes nothing (a dry run).
+        self.control_chargers = True
 
     async def async_load(self) -> None:
         """Read what was saved; never raises. What cannot be read is dropped, and reported."""
@@ -107,12 +110,20 @@ class RequestStore:
                     dropped.append(f"the session of {self._charger_name(charger_id)} ({err})")
         else:
             dropped.append("all sessions (not an object)")
+        dropped.extend(self._read_controls(stored.get("controls", {})))
         reservations = stored.get("reservations", [])
         if isinstance(reservations, list):
             dropped.extend(self._read_reservations(reservations, now))
         else:
             dropped.append("all reservations (not a list)")
         return dropped
+
+    def _read_controls(self, controls: object) -> list[str]:
+        control = controls.get("control_chargers", True) if isinstance(controls, dict) else None
+        if not isinstance(control, bool):
+            return ["the site's controls (not an object with a true or false)"]
+        self.control_chargers = control
+        return []
 
     def _read_reservations(self, stored: list[Any], now: datetime) -> Iterable[str]:
         valid: list[Reservation] = []
@@ -167,6 +178,7 @@ class RequestStore:
             "requests": {k: as_json(v) for k, v in self.requests.items()},
             "reservations": [as_json(v) for v in self.reservations.values()],
             "sessions": {k: as_json(v) for k, v in self.sessions.items()},
+            "controls": {"control_chargers": self.control_chargers},
         }
 
     def set_request(self, charger_id: str, request: ChargingRequest) -> None:
@@ -174,6 +186,11 @@ class RequestStore:
         check_id(charger_id, field="charger_id")
         request.check(dt_util.utcnow())
         self.requests[charger_id] = request
+        self._save()
+
+    def set_control_chargers(self, *, control: bool) -> None:
+        """Command the chargers (True) or only plan and show (False); saved."""
+        self.control_chargers = control
         self._save()
 
     def clear_request(self, charger_id: str) -> None:

@@ -1,0 +1,65 @@
+"""The site's switch "control chargers": off, the site plans and shows but writes nothing.
+
+A dry run for a new install: the plan, its sensors and its reasons are all there, and no
+charger is told anything (not even the OCPP safety net). Turned on again, every charger's
+command goes out at once, whatever was sent before.
+"""
+
+from typing import Any, override
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import OptiVgiConfigEntry
+from .entity import OptiVgiEntity, async_register_site_device
+
+PARALLEL_UPDATES = 0
+
+CONTROL_CHARGERS = SwitchEntityDescription(
+    key="control_chargers",
+    translation_key="control_chargers",
+    entity_category=EntityCategory.CONFIG,
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: OptiVgiConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the site's control switch."""
+    async_register_site_device(hass, entry)
+    async_add_entities([OptiVgiControlSwitch(entry.runtime_data.coordinator, CONTROL_CHARGERS)])
+
+
+class OptiVgiControlSwitch(OptiVgiEntity, SwitchEntity):
+    """Whether the site's chargers are commanded; kept in the site's store across restarts."""
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Always: it must be possible to stop writing while the plan fails."""
+        return True
+
+    @property
+    @override
+    def is_on(self) -> bool:
+        return self.coordinator.store.control_chargers
+
+    @override
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        translation = self.coordinator.translation
+        for cid in translation.actuator.links:
+            translation.actuator.new_session(cid)  # what was sent may be stale: send it all
+        await self._async_set(on=True)
+
+    @override
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        await self._async_set(on=False)
+
+    async def _async_set(self, *, on: bool) -> None:
+        self.coordinator.store.set_control_chargers(control=on)
+        self.async_write_ha_state()
+        await self.coordinator.async_request_replan("control chargers switched")
