@@ -24,7 +24,7 @@ from .const import CONFIRM_WINDOW_S, LOGGER, MIN_OFF_S, MIN_ON_S, SUBENTRY_TYPE_
 from .input_watch import InputWatch
 from .min_on_time import hold_on
 from .ocpp_profiles import stop_profile, valid_transaction
-from .readings import state_kw, state_kwh, state_number
+from .readings import state_kwh, state_number
 from .requests import departure_for, energy_wanted, take_arrived_reservation
 from .scm.constants import TOLERANCE, SchedulingParameters
 from .scm.ev import EV, ChargingProfile, ChargingRateUnit
@@ -76,10 +76,7 @@ class HomeAssistantTranslation(Translation):
         return self.site.entity_ids() | chargers
 
     def control_entity_ids(self) -> set[str]:
-        """Entities that command or report a charger's limit: only their availability re-plans.
-
-        (Their values change with every write: the actuator follows those itself.)
-        """
+        """Entities that command or report a limit: only their availability re-plans."""
         return {e for c in self.chargers.values() for e in c.readback_entity_ids()}
 
     def power_entity_ids(self) -> set[str]:
@@ -96,12 +93,8 @@ class HomeAssistantTranslation(Translation):
         if self.reading is None:
             return True
         if entity_id == self.site.grid_entity:
-            grid = state_kw(self.hass.states.get(entity_id), "W")
-            if grid is None:
-                return False
             draw = sum(self.reader.drawing_kw(c) for c in self.chargers.values())
-            moved = self.site.leaves_band(max(0.0, grid - draw))
-            return moved or grid > self.reading.budget.limit_kw
+            return self.site.meter_moved(draw, self.reading.budget.limit_kw)
         now = dt_util.utcnow()
         for charger in self.chargers.values():
             if charger.power_entity == entity_id and self.reader.overdraws(charger, now):

@@ -105,6 +105,17 @@ class SiteBudget:
         self._last_non_ev = (planned, now)
         return planned, None
 
+    def meter_moved(self, ev_draw_kw: float, limit_kw: float) -> bool:
+        """Whether the grid meter's new reading is reason to re-plan now.
+
+        The load beside the chargers (which draw `ev_draw_kw`) left its band, or the site draws
+        more than `limit_kw`.
+        """
+        grid = state_kw(self._read(self.grid_entity or ""), UnitOfPower.WATT)
+        if grid is None:
+            return False
+        return self.leaves_band(max(0.0, grid - ev_draw_kw)) or grid > limit_kw
+
     def leaves_band(self, measured_kw: float) -> bool:
         """Whether a non-EV load reading (kW) leaves the band the plans use: re-plan on it.
 
