@@ -13,47 +13,20 @@ import uuid
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
 from .limits import MAX_RESERVATIONS_PER_SITE, LimitError, Window, check_id, format_time
+from .store_file import STORAGE_VERSION, SiteStore, async_remove_store, storage_key
 from .stored import ChargingRequest, Reservation, Session, as_json
 
 __all__ = ["ChargingRequest", "RequestStore", "Reservation", "Session", "async_remove_store"]
 
-STORAGE_VERSION: Final = 2
 SAVE_DELAY_S: Final = 5
 #: The repair issue (per site) that says which stored entries could not be read.
 ISSUE_DROPPED_STORED_DATA: Final = "dropped_stored_data"
 _PARTS: Final = ("requests", "reservations", "sessions", "controls")
 _MAX_LISTED: Final = 10  # dropped entries named in the repair issue; the rest are counted
-
-
-class _SiteStore(Store[dict[str, Any]]):
-    """A site's storage file, migrated version by version on load."""
-
-    async def _async_migrate_func(
-        self,
-        old_major_version: int,
-        old_minor_version: int,  # noqa: ARG002 - no minor versions yet
-        old_data: Any,  # noqa: ANN401 - whatever JSON the file holds; checked after migration
-    ) -> Any:  # noqa: ANN401
-        if old_major_version == 1:  # version 2 added the sessions
-            return {**old_data, "sessions": {}} if isinstance(old_data, dict) else old_data
-        if old_major_version == STORAGE_VERSION:  # a later minor version reads as this one
-            return old_data
-        msg = f"unknown storage version {old_major_version}"
-        raise ValueError(msg)
-
-
-def _storage_key(entry_id: str) -> str:
-    return f"{DOMAIN}.{entry_id}"
-
-
-async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
-    """Delete a site's storage file (the site was removed)."""
-    await _SiteStore(hass, STORAGE_VERSION, _storage_key(entry_id)).async_remove()
 
 
 class RequestStore:
@@ -63,7 +36,7 @@ class RequestStore:
         """Use the storage file of this site."""
         self._hass = hass
         self._entry_id = entry_id
-        self._store = _SiteStore(hass, STORAGE_VERSION, _storage_key(entry_id))
+        self._store = SiteStore(hass, STORAGE_VERSION, storage_key(entry_id))
         self.requests: dict[str, ChargingRequest] = {}
         self.reservations: dict[str, Reservation] = {}
         self.sessions: dict[str, Session] = {}
