@@ -8,12 +8,18 @@ import pytest
 
 from custom_components.optivgi.scm.ev import EV
 from custom_components.optivgi.scm.linear_program import FAIRNESS_TOLERANCE, solve_stages
-from custom_components.optivgi.scm.minimums import ENERGY_PROOF, Score, serve_now_first
+from custom_components.optivgi.scm.minimums import (
+    ENERGY_PROOF,
+    Score,
+    serve_now_first,
+    unusable_cells,
+)
 from custom_components.optivgi.scm.problem import ScheduleProblem
+from custom_components.optivgi.scm.pulp_formulation import exact_with_minimums
 from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
 from custom_components.optivgi.scm.warm import WarmStart
 
-from .scm_factories import NOW, params_for, random_site
+from .scm_factories import NOW, ev as make_ev, params_for, random_site
 
 
 def score(fraction: float, energy: float, cost: float = 0.0) -> Score:
@@ -104,3 +110,41 @@ def test_the_car_that_charges_keeps_the_slot_from_cycle_to_cycle() -> None:
         chargers.append(charging)
         energy[charging] -= on[0].power[0] * minutes / 60
     assert set(chargers) == {chargers[0]}, chargers
+
+
+def test_cells_beside_a_car_that_must_run_flat_out_are_unusable() -> None:
+    # Car a must take 10 kW in each of its 4 steps to get its 10 kWh; the 12 kW limit then
+    # leaves 2 kW beside it, less than b's 4 kW minimum: b cannot charge there in any schedule
+    # that serves a fully, though the relaxed LP (earliest first) puts 2 kW of b there.
+    steps = 10
+    evs = [
+        make_ev("a", energy=10.0, max_kw=10.0, min_kw=4.0, end=4, steps=steps),
+        make_ev("b", energy=12.0, max_kw=10.0, min_kw=4.0, steps=steps),
+    ]
+    problem = ScheduleProblem.from_evs(evs, [12.0] * steps, NOW, params_for(steps))
+    closed = unusable_cells(problem, problem.open_cells(), 1.0)
+    expected = np.zeros((2, steps), dtype=bool)
+    expected[1, :4] = True
+    assert (closed == expected).all()
+    # Out of reach (more than a can take): nothing is closed.
+    assert not unusable_cells(problem, problem.open_cells(), 1.0 + 0.1).any()
+    PulpNumericalAlgorithm(evs, [12.0] * steps, NOW, params_for(steps)).calculate()
+    power = np.array([car.power for car in evs])
+    assert problem.violations(power) == []
+    assert problem.delivered_kwh(power) == pytest.approx([10.0, 12.0])
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_the_bound_over_the_usable_cells_never_cuts_off_the_exact_optimum(seed: int) -> None:
+    evs, limit = random_site(seed, n_evs=2 + seed % 3, steps=12, with_minimums=True)
+    problem = ScheduleProblem.from_evs(evs, limit, NOW, params_for(12))
+    cells = problem.open_cells()
+    relaxed = solve_stages(problem, cells, np.zeros(problem.n_evs), 30)
+    fraction = problem.min_fraction(relaxed.power)
+    exact = exact_with_minimums(problem)
+    usable = cells & ~unusable_cells(problem, cells, fraction)
+    if exact.min_fraction < fraction - FAIRNESS_TOLERANCE:
+        return  # the share is out of reach: the tighter bound is not used for it
+    tight = solve_stages(problem, usable, np.zeros(problem.n_evs), 30)
+    assert problem.min_fraction(tight.power) >= fraction - FAIRNESS_TOLERANCE
+    assert problem.useful_kwh(tight.power) >= exact.energy_kwh * (1 - 1e-6) - 1e-6
