@@ -114,6 +114,8 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
         self._again: str | None = None
         self._cycle = asyncio.Lock()
         self._unsubscribe_sources: CALLBACK_TYPE | None = None
+        self._control_ids: frozenset[str] = frozenset()
+        self._metered: frozenset[str | None] = frozenset()
         #: How many cycles ran, by reason kind (diagnostics; the demo counts solves with it).
         self.cycles = 0
 
@@ -141,10 +143,12 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
     def async_track_sources(self) -> None:
         """Re-plan on material changes of the entities the site reads."""
         translation = self.translation
+        # Fixed for the entry's life (a change of settings reloads it); every write's state
+        # change is checked against them, 50 chargers' worth at a time.
+        self._control_ids = frozenset(translation.control_entity_ids())
+        self._metered = frozenset(translation.power_entity_ids() | {translation.site.grid_entity})
         entity_ids = sorted(
-            translation.trigger_entity_ids()
-            | translation.power_entity_ids()
-            | translation.control_entity_ids()
+            translation.trigger_entity_ids() | translation.power_entity_ids() | self._control_ids
         )
         if not entity_ids:
             return
@@ -164,14 +168,13 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
         if old is not None and new is not None and old.state == new.state:
             return  # attribute-only changes do not change the plan
         entity_id = event.data["entity_id"]
-        if entity_id in self.translation.control_entity_ids():
+        if entity_id in self._control_ids:
             gone = [s is None or s.state in MISSING_STATES for s in (old, new)]
             if gone[0] == gone[1]:
                 return  # a value the actuator reads back, not a charger going or coming
         # Meters move with every command: only a load beside the chargers that moved, or a
         # charger or site drawing more than allowed, is worth a re-plan (no feedback loop).
-        metered = self.translation.power_entity_ids() | {self.translation.site.grid_entity}
-        if entity_id in metered and not self.translation.power_changed(entity_id):
+        if entity_id in self._metered and not self.translation.power_changed(entity_id):
             return
         await self.async_request_replan(f"state change of {entity_id}")
 
