@@ -16,14 +16,14 @@ from homeassistant.helpers.selector import SelectSelector, SelectSelectorConfig
 import probatio
 import yaml
 
-from custom_components.optivgi.config_flow import (
+from custom_components.optivgi.const import SUBENTRY_TYPE_CHARGER
+from custom_components.optivgi.flow_schemas import (
     CHARGER_DETAILS_SCHEMA,
     CHARGER_SCHEMA,
     CONTROL_SCHEMAS,
     SITE_SCHEMA,
     SITE_SETTINGS_SCHEMA,
 )
-from custom_components.optivgi.const import SUBENTRY_TYPE_CHARGER
 
 REPO = Path(__file__).resolve().parent.parent
 INTEGRATION = REPO / "custom_components" / "optivgi"
