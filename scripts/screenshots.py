@@ -9,29 +9,11 @@ Run it with `scripts/screenshots`, which starts the demo if needed.
 
 from pathlib import Path
 
-from demo_setup import BASE, USER
+from browser import CHROMIUM, CHROMIUM_ARGS, log_in
+from demo_setup import BASE
 from playwright.sync_api import Browser, Page, sync_playwright
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def log_in(page: Page) -> None:
-    """Log in through Home Assistant's own login page."""
-    page.goto(BASE)
-    page.locator('input[name="username"]').fill(USER["username"])
-    page.locator('input[name="password"]').fill(USER["password"])
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{BASE}/**", timeout=30_000)
-    page.wait_for_selector("home-assistant", timeout=30_000)
 
 
 def dashboard(page: Page) -> None:
@@ -66,7 +48,7 @@ def config_flow(page: Page) -> None:
 def plan_card(browser: Browser, scheme: str, name: str) -> None:
     """The plan card alone, in the light or the dark colour scheme."""
     page = browser.new_page(viewport={"width": 900, "height": 1000}, color_scheme=scheme)
-    log_in(page)
+    log_in(page, BASE)
     page.goto(f"{BASE}/optivgi-demo/site")
     card = page.locator("optivgi-plan-card")
     card.locator("path.series").first.wait_for(timeout=30_000)
@@ -79,14 +61,12 @@ def main() -> None:
     """Take the screenshots."""
     DOCS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         for scheme, name in (("light", "plan-card.png"), ("dark", "plan-card-dark.png")):
             plan_card(browser, scheme, name)
             print(f"saved docs/{name}")
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        log_in(page)
+        log_in(page, BASE)
         for shoot in (dashboard, site, config_flow):
             shoot(page)
             print(f"saved docs/{shoot.__name__.replace('_', '-')}.png")

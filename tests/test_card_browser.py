@@ -23,17 +23,10 @@ import pytest
 import pytest_socket
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-USER = {"username": "dev", "password": "optivgi-dev"}
+sys.path.insert(0, str(REPO / "scripts"))
+
+from browser import CHROMIUM, CHROMIUM_ARGS, log_in  # noqa: E402 - from scripts/, shared
+
 CARD = "optivgi-plan-card"
 # A new plan reaches the card within a cycle; "within seconds" is the promise.
 UPDATE_TIMEOUT_MS = 15_000
@@ -138,15 +131,6 @@ def demo_hass(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoHass]:
             hass.wait()
 
 
-def _log_in(page: Any, base: str) -> None:
-    page.goto(base)
-    page.locator('input[name="username"]').fill(USER["username"])
-    page.locator('input[name="password"]').fill(USER["password"])
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/**", timeout=30_000)
-    page.wait_for_selector("home-assistant", timeout=30_000)
-
-
 def _call(page: Any, domain: str, service: str, data: dict[str, Any]) -> None:
     """Call an action through the frontend's own connection, as a dashboard does."""
     page.evaluate(
@@ -204,7 +188,7 @@ def test_card_in_the_picker_renders_the_plan_and_follows_a_limit_change(
         page = browser.new_page(viewport={"width": 1200, "height": 1400})
         page.on("console", lambda m: errors.append(m.text) if _counts(m, base) else None)
         page.on("pageerror", lambda err: errors.append(str(err)))
-        _log_in(page, base)
+        log_in(page, base)
         try:
             page.wait_for_function(
                 f"(window.customCards || []).some(c => c.type === '{CARD}')", timeout=30_000
