@@ -263,8 +263,13 @@ class Actuator:
         return None
 
     def record_failure(self, cid: str, reason: str, detail: str) -> None:
-        """A command that could not even be made (its control cannot take a limit)."""
-        self._fail(cid, reason, detail)
+        """A command that could not even be made (its control cannot take a limit).
+
+        It counts once per retry, like a write that failed, however often a cycle asks.
+        """
+        retry_at = self.links[cid].retry_at
+        if retry_at is None or dt_util.utcnow() >= retry_at:
+            self._fail(cid, reason, detail)
 
     def _fail(self, cid: str, reason: str, detail: str) -> bool:
         link = self.links[cid]

@@ -313,7 +313,5 @@ class HomeAssistantTranslation(Translation):
         try:
             return self.actuator.controls[cid].command(kw), profile
         except HomeAssistantError as err:  # its control cannot take a limit now
-            retry_at = self.actuator.links[cid].retry_at
-            if retry_at is None or now >= retry_at:  # a failure counts once per retry
-                self.actuator.record_failure(cid, "write_failed", str(err))
+            self.actuator.record_failure(cid, "write_failed", str(err))
             return None
