@@ -1,16 +1,27 @@
 """The plan card's websocket commands, and the card served and loaded by the integration."""
 
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
 from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
 
 from custom_components.optivgi.card import CARD_URL, FRONTEND_URL, async_register_card
+from custom_components.optivgi.store import ChargingRequest
 
-from .ha_site import async_setup_helpers, async_setup_site, set_site_limit, settle, site_entry
+from .ha_site import (
+    async_setup_helpers,
+    async_setup_site,
+    replan,
+    set_site_limit,
+    settle,
+    site_entry,
+    subentry_id,
+)
 
 
 async def _site(hass: HomeAssistant) -> Any:
@@ -26,6 +37,13 @@ async def test_subscribe_sends_the_plan_and_every_new_one(
     hass: HomeAssistant, hass_ws_client: WebSocketGenerator
 ) -> None:
     entry = await _site(hass)
+    # A departure well ahead, whatever the time of day the test runs at (the default one may
+    # be minutes away, and the car then falls short instead).
+    departure = dt_util.utcnow() + timedelta(hours=6)
+    entry.runtime_data.store.set_request(
+        subentry_id(entry, "driveway"), ChargingRequest(energy_kwh=10.0, departure=departure)
+    )
+    await replan(hass, entry)
     client = await hass_ws_client(hass)
 
     await client.send_json_auto_id({"type": "optivgi/subscribe_plan"})
