@@ -192,6 +192,7 @@ async def test_every_reason_has_a_text_with_its_placeholders(hass: HomeAssistant
         "not_responding": "Charger not responding",
     }
     keys = {
+        "mode_off",
         "not_responding",
         "charger_unavailable",
         "command_failed",

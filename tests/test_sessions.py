@@ -5,6 +5,7 @@ car's request nor credit energy it never got; a reservation never overwrites a r
 session's request.
 """
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -238,6 +239,7 @@ def step_clock(entry: ConfigEntry) -> SteppedClock:
     clock = SteppedClock()
     translation = entry.runtime_data.coordinator.translation
     translation.sessions = SessionTracker(entry.runtime_data.store, monotonic=clock)
+    translation.intake = replace(translation.intake, sessions=translation.sessions)
     return clock
 
 

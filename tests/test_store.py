@@ -215,7 +215,7 @@ async def test_a_corrupt_store_loads_the_site_with_the_good_entries(
     assert await hass.config_entries.async_unload(entry.entry_id)
     data = hass_storage[KEY]["data"]
     assert set(data) == {"requests", "reservations", "sessions", "controls"}
-    assert data["controls"] == {"control_chargers": True}
+    assert data["controls"] == {"control_chargers": True, "modes": {}, "price_cap": None}
     assert set(data["requests"]) == {"driveway"}
     assert data["reservations"] == [good]
     assert set(data["sessions"]) == {"driveway"}
@@ -246,7 +246,7 @@ async def test_only_ten_dropped_entries_are_named(
             _stored({"requests": [], "reservations": {}, "sessions": 5, "controls": "off"}),
             (
                 "all requests (not an object); all sessions (not an object); "
-                "the site's controls (not an object with a true or false); "
+                "the site's controls (not an object); "
                 "all reservations (not a list)"
             ),
         ),

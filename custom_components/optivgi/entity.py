@@ -13,6 +13,7 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .charger_config import ChargerConfig
 from .const import DOMAIN
 from .coordinator import OptiVgiCoordinator
 
@@ -84,3 +85,26 @@ class OptiVgiEntity(CoordinatorEntity[OptiVgiCoordinator]):
         return super().available and (
             self.charger_id is None or self.charger_id in self.coordinator.data.chargers
         )
+
+
+class OptiVgiControlEntity(OptiVgiEntity):
+    """An entity a user sets (a mode, a request): kept in the site's store, re-plans at once.
+
+    Always available: a failed cycle is exactly when a user may want to stop or change a car.
+    """
+
+    @property
+    @override
+    def available(self) -> bool:
+        return True
+
+    @property
+    def charger(self) -> ChargerConfig:
+        """The charger this entity belongs to (only for entities of a charger)."""
+        assert self.charger_id is not None  # noqa: S101 - set for every charger entity
+        return self.coordinator.translation.chargers[self.charger_id]
+
+    async def async_changed(self, what: str) -> None:
+        """Show the new value and re-plan for it."""
+        self.async_write_ha_state()
+        await self.coordinator.async_request_replan(f"{what} set")

@@ -9,6 +9,7 @@ planned on top of a floor that is counted apart; a charger switched off stays of
 """
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from homeassistant.config_entries import ConfigEntry
@@ -19,18 +20,18 @@ from homeassistant.util import dt as dt_util
 from .actuator import Actuator
 from .charger_config import ChargerConfig
 from .charger_control import Command
+from .charger_intake import ChargerIntake
 from .charger_reader import ChargerReader
-from .const import CONFIRM_WINDOW_S, LOGGER, MIN_OFF_S, MIN_ON_S, SUBENTRY_TYPE_CHARGER, Control
+from .const import CONFIRM_WINDOW_S, LOGGER, SUBENTRY_TYPE_CHARGER, Control
 from .input_watch import InputWatch
 from .min_on_time import hold_on
 from .ocpp_profiles import stop_profile, valid_transaction
-from .readings import state_kwh, state_number
-from .requests import departure_for, energy_wanted, take_arrived_reservation
 from .scm.constants import TOLERANCE, SchedulingParameters
 from .scm.ev import EV, ChargingProfile, ChargingRateUnit
 from .sessions import SessionTracker
 from .site_budget import SiteBudget
-from .site_evs import Wanted, active_ev, reservation_evs
+from .site_controls import ChargeMode
+from .site_evs import Wanted, active_ev, fast_floor, reservation_evs
 from .site_reading import ChargerReading, SiteReading
 from .store import RequestStore
 from .translation import Translation
@@ -66,6 +67,13 @@ class HomeAssistantTranslation(Translation):
         self.sessions = SessionTracker(store)
         self.actuator = Actuator(hass, {**self.chargers, **self.retired}, request_replan)
         self.reader = ChargerReader(hass, self.watch, self.actuator)
+        self.intake = ChargerIntake(
+            watch=self.watch,
+            actuator=self.actuator,
+            reader=self.reader,
+            sessions=self.sessions,
+            store=store,
+        )
         self.reading: SiteReading | None = None
         self._wanted: dict[str, Wanted] = {}
 
@@ -101,90 +109,6 @@ class HomeAssistantTranslation(Translation):
                 return True
         return False
 
-    def _read_charger(
-        self, charger: ChargerConfig, now: datetime
-    ) -> tuple[ChargerReading, Wanted | None]:
-        """One charger's reading, and what it wants if it can be planned."""
-        cid = charger.charger_id
-        link = self.actuator.links[cid]
-        plugged = self.reader.plugged_in(charger)
-        if plugged is None or not self.reader.controllable(charger):
-            bound = self.actuator.bound_kw(cid, self.reader.measured_kw(charger), charger.max_kw)
-            return ChargerReading(connected=False, fault="unavailable", reserved_kw=bound), None
-        transaction = self.reader.transaction_id(charger)
-        session, new = self.sessions.update(
-            cid,
-            plugged=plugged,
-            now=now,
-            meter_kwh=state_kwh(self.watch.state(charger.session_energy_entity)),
-            power_kw=self.reader.drawing_kw(charger),
-            transaction_id=str(transaction) if valid_transaction(transaction) else None,
-        )
-        if new:
-            self.actuator.new_session(cid)
-        self.reader.check_following(charger, now)
-        fault = link.reason  # the last failure stands until a command is confirmed
-        if session is None:
-            return ChargerReading(connected=False, fault=fault, unresponsive=False), None
-        if not plugged:  # within the grace: held as it was (`ChargerReading.in_grace`)
-            bound = self.actuator.bound_kw(cid, self.reader.measured_kw(charger), charger.max_kw)
-            last = self.reading.chargers.get(cid) if self.reading is not None else None
-            reading = ChargerReading(
-                connected=True,
-                requested_kwh=last.requested_kwh if last is not None else 0.0,
-                departure=last.departure if last is not None else None,
-                fault=fault,
-                reserved_kw=bound,
-                floor_kw=bound,  # shown as what it draws; counted once, as reserved
-                in_grace=True,
-            )
-            return reading, None
-        if not self.actuator.plannable(cid):
-            bound = self.actuator.bound_kw(cid, self.reader.measured_kw(charger), charger.max_kw)
-            unresponsive = link.state == "unresponsive"
-            reading = ChargerReading(
-                connected=True,
-                fault=fault,
-                fault_detail=link.detail,
-                unresponsive=unresponsive,
-                reserved_kw=bound,
-            )
-            return reading, None
-        if charger.control is Control.OCPP and not valid_transaction(transaction):
-            # No transaction yet: nothing can be sent; the charger's default profile decides.
-            return ChargerReading(connected=True, reserved_kw=charger.safe_kw), None
-        request = self.store.requests.get(cid)
-        if session is not None:
-            take_arrived_reservation(self.store, cid, session, now)
-            request = self.store.requests.get(cid)
-        delivered = session.delivered_kwh if session is not None else 0.0
-        energy = energy_wanted(
-            charger, request, delivered, state_number(self.watch.state(charger.soc_entity))
-        )
-        departure = departure_for(charger, request, now)
-        floor = self.actuator.controls[cid].floor_kw() if plugged else 0.0
-        held = (
-            link.on_since is not None
-            and (now - link.on_since).total_seconds() < MIN_ON_S
-            and energy > 0
-        )
-        arrival = now
-        if link.off_since is not None and (now - link.off_since).total_seconds() < MIN_OFF_S:
-            arrival = link.off_since + timedelta(seconds=MIN_OFF_S)
-        wanted = Wanted(
-            energy_kwh=energy,
-            departure=departure,
-            arrival=arrival,
-            floor_kw=floor,
-            held=held,
-            on=link.on_since is not None,
-            transaction_id=transaction,
-        )
-        reading = ChargerReading(
-            connected=True, requested_kwh=energy, departure=departure, floor_kw=floor
-        )
-        return reading, wanted
-
     # --- the Translation ------------------------------------------------------------------------
     async def get_evs(self, group_name: str) -> tuple[list[EV], float | None]:  # noqa: ARG002
         """Read the whole site; plannable chargers as active EVs, reservations as future ones."""
@@ -192,7 +116,8 @@ class HomeAssistantTranslation(Translation):
         readings: dict[str, ChargerReading] = {}
         self._wanted = {}
         for cid, charger in self.chargers.items():
-            readings[cid], wanted = self._read_charger(charger, now)
+            last = self.reading.chargers.get(cid) if self.reading is not None else None
+            readings[cid], wanted = self.intake.read(charger, now, last)
             if wanted is not None:
                 self._wanted[cid] = wanted
         for cid, charger in list(self.retired.items()):
@@ -215,6 +140,11 @@ class HomeAssistantTranslation(Translation):
         budget = self.site.read(draw, now)
         room = budget.ev_kw - sum(r.reserved_kw for r in readings.values())
         room -= sum(w.floor_kw for w in self._wanted.values())
+        for cid in [c for c in self._wanted if readings[c].mode is ChargeMode.FAST]:
+            wanted = self._wanted.pop(cid)  # not planned: it takes what the site has now
+            kw, steps = fast_floor(self.chargers[cid], wanted, room, now, self.params)
+            room -= kw - wanted.floor_kw
+            readings[cid] = replace(readings[cid], floor_kw=kw, floor_steps=steps)
         evs = [
             active_ev(self.chargers[cid], w, now, self.reader.unit(self.chargers[cid]))
             for cid, w in self._wanted.items()
@@ -232,9 +162,17 @@ class HomeAssistantTranslation(Translation):
         voltage: float | None = None,  # noqa: ARG002
     ) -> list[float]:
         """The room for planned EVs per step (kW), from this cycle's reading."""
-        del now  # the budget is flat over the horizon
-        plan_kw = self.reading.plan_kw if self.reading is not None else 0.0
-        return [plan_kw] * self.params.steps
+        del now  # the budget is flat over the horizon, but for the steps of *Fast* chargers
+        if self.reading is None:
+            return [0.0] * self.params.steps
+        # The room counted every floor for the whole horizon: a *Fast* one frees its power after
+        # its own steps.
+        room = [self.reading.plan_kw] * self.params.steps
+        for charger in self.reading.chargers.values():
+            if charger.floor_steps is not None:
+                after = charger.floor_steps
+                room[after:] = [kw + charger.floor_kw for kw in room[after:]]
+        return room
 
     def setpoint_kw(self, cid: str, ev: EV | None) -> float:
         """What the plan gives a charger now (kW): its floor plus its first planned step."""

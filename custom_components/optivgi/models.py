@@ -15,6 +15,7 @@ class ChargerStatus(StrEnum):
     PAUSED_BY_LIMIT = "paused_by_limit"  # plugged in and wanting energy; no room now
     COMPLETE = "complete"  # plugged in, request met
     UNMET = "unmet"  # plugged in, nothing can be planned before departure
+    OFF = "off"  # plugged in, its charge mode is Off
     ERROR = "error"  # the charger cannot be read, or its last command failed (being retried)
     UNRESPONSIVE = "unresponsive"  # no safe command could be confirmed: see `reason`
 

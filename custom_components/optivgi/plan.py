@@ -13,6 +13,7 @@ from .reasons import explain
 from .scm.constants import TOLERANCE, SchedulingParameters
 from .scm.ev import EV, kw_to_amps
 from .scm_runner import CycleReport
+from .site_controls import ChargeMode
 from .site_reading import ChargerReading, SiteReading
 
 
@@ -36,8 +37,10 @@ def _status(
         (reading.unresponsive, ChargerStatus.UNRESPONSIVE),
         (reading.fault is not None, ChargerStatus.ERROR),
         (not reading.connected, ChargerStatus.IDLE),
+        (reading.mode is ChargeMode.OFF, ChargerStatus.OFF),
         (setpoint > TOLERANCE, ChargerStatus.CHARGING),
         (reading.requested_kwh <= TOLERANCE, ChargerStatus.COMPLETE),
+        (reading.mode is ChargeMode.FAST, ChargerStatus.PAUSED_BY_LIMIT),
         (planned <= TOLERANCE, ChargerStatus.UNMET),
         (room < max(min_kw, TOLERANCE), ChargerStatus.PAUSED_BY_LIMIT),
     )
@@ -56,8 +59,8 @@ def _charger_plan(
     cid = charger.charger_id
     planned_power = list(ev.power) if ev is not None and ev.power else [0.0] * params.steps
     # The floor counted apart (a charger that cannot pause) runs until the departure.
-    floor_steps = 0
-    if reading.floor_kw > 0 and reading.departure is not None:
+    floor_steps = reading.floor_steps or 0
+    if reading.floor_kw > 0 and reading.departure is not None and reading.floor_steps is None:
         floor_steps = max(
             1, min(params.steps, (reading.departure - report.now) // params.resolution)
         )
@@ -119,8 +122,10 @@ def build_site_plan(
         )
         for cid, charger in chargers.items()
     }
-    floors = sum(c.floor_kw for c in reading.chargers.values())
-    budget_per_step = tuple(round(kw + floors, 3) for kw in report.limits)
+    floors = reading.floor_per_step(len(report.limits))
+    budget_per_step = tuple(
+        round(kw + floor, 3) for kw, floor in zip(report.limits, floors, strict=True)
+    )
     # A reason compares a charger with the others, so it is added once every plan is known.
     plans = {
         cid: replace(

@@ -97,6 +97,8 @@ def _status_reason(plan: ChargerPlan) -> PlanReason | None:
     if plan.status is ChargerStatus.ERROR:
         key = "charger_unavailable" if plan.reason == "unavailable" else "command_failed"
         return PlanReason(key=key)
+    if plan.status is ChargerStatus.OFF:
+        return PlanReason(key="mode_off")
     if plan.status is ChargerStatus.COMPLETE or (
         plan.status is not ChargerStatus.IDLE and plan.requested_kwh <= TOLERANCE
     ):

@@ -47,12 +47,20 @@ def departure_for(
     """
     if request is not None and request.departure is not None and request.departure > now:
         return request.departure
+    return next_occurrence(charger.default_departure, now)
+
+
+def next_occurrence(wall: time, now: datetime) -> datetime:
+    """The next instant (UTC) after `now` at which Home Assistant's clock reads `wall`.
+
+    Today if that is still ahead, else tomorrow; see `departure_for` for the DST days.
+    """
     local = dt_util.as_local(now)
     for day in (local.date(), local.date() + timedelta(days=1)):
-        ahead = [c for c in _instants(day, charger.default_departure, local.tzinfo) if c > now]
+        ahead = [c for c in _instants(day, wall, local.tzinfo) if c > now]
         if ahead:
             return min(ahead)
-    return now + timedelta(days=1)  # pragma: no cover - tomorrow's departure is always ahead
+    return now + timedelta(days=1)  # pragma: no cover - tomorrow's instant is always ahead
 
 
 @lru_cache(maxsize=256)

@@ -3,8 +3,10 @@
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+import math
 
 from .charger_config import ChargerConfig
+from .scm.constants import TOLERANCE, SchedulingParameters
 from .scm.ev import EV, ChargingRateUnit
 from .store import RequestStore
 
@@ -47,6 +49,31 @@ def active_ev(charger: ChargerConfig, wanted: Wanted, now: datetime, unit: Charg
         priority=1 if wanted.on else 0,
         transaction_id=wanted.transaction_id,
     )
+
+
+def fast_floor(
+    charger: ChargerConfig,
+    wanted: Wanted,
+    room_kw: float,
+    now: datetime,
+    params: SchedulingParameters,
+) -> tuple[float, int]:
+    """A *Fast* charger's power (kW, its own floor included) and for how many steps.
+
+    As much as its charger takes within the room left now (`room_kw`, beside its floor); nothing
+    beyond its floor below its charger's minimum, while it must stay off, or once its request
+    is met. It lasts the steps its car needs at that power: the others are planned after them.
+    """
+    extra = 0.0
+    if wanted.arrival <= now and wanted.energy_kwh > TOLERANCE:
+        extra = max(0.0, min(charger.max_kw - wanted.floor_kw, room_kw))
+        if wanted.floor_kw + extra < charger.min_kw - TOLERANCE:
+            extra = 0.0
+    kw = wanted.floor_kw + extra
+    if kw <= TOLERANCE:
+        return 0.0, 1
+    steps = math.ceil(wanted.energy_kwh / (kw * params.step_hours) - TOLERANCE)
+    return kw, max(1, min(params.steps, steps))
 
 
 def reservation_evs(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .site_budget import Budget
+from .site_controls import ChargeMode
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -30,6 +31,10 @@ class ChargerReading:
     #: of one that cannot pause or must stay on a little longer.
     reserved_kw: float = 0.0
     floor_kw: float = 0.0
+    #: How many steps the floor lasts (None: until the departure); a *Fast* charger's floor
+    #: is all it gets, for as long as its car needs it at that power.
+    floor_steps: int | None = None
+    mode: ChargeMode = ChargeMode.SMART
     #: Power it is kept at, this step only, because it was switched on less than `MIN_ON_S`
     #: ago and the plan would pause it (kW); only where the plan left room.
     hold_kw: float = 0.0
@@ -47,6 +52,16 @@ class SiteReading:
     #: The room for planned EVs (kW): the budget less what is counted apart.
     plan_kw: float
     chargers: Mapping[str, ChargerReading] = field(default_factory=dict)
+
+    def floor_per_step(self, steps: int) -> list[float]:
+        """What the floors count per step (kW): *Fast* floors only for their own steps."""
+        flat = sum(c.floor_kw for c in self.chargers.values() if c.floor_steps is None)
+        per_step = [flat] * steps
+        for charger in self.chargers.values():
+            if charger.floor_steps is not None:
+                for t in range(min(charger.floor_steps, steps)):
+                    per_step[t] += charger.floor_kw
+        return per_step
 
     @property
     def reserved_kw(self) -> float:

@@ -17,6 +17,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
 from .limits import MAX_RESERVATIONS_PER_SITE, LimitError, Window, check_id, format_time
+from .site_controls import ChargeMode, SiteControls, check_price_cap
 from .store_file import STORAGE_VERSION, SiteStore, async_remove_store, storage_key
 from .stored import ChargingRequest, Reservation, Session, as_json
 
@@ -40,9 +41,13 @@ class RequestStore:
         self.requests: dict[str, ChargingRequest] = {}
         self.reservations: dict[str, Reservation] = {}
         self.sessions: dict[str, Session] = {}
-        #: Whether the site's chargers are commanded (the "control chargers" switch); off, the
-        #: site plans and shows but writes nothing (a dry run).
-        self.control_chargers = True
+        #: What the site's control entities set (its switch, the chargers' modes, the cap).
+        self.controls = SiteControls()
+
+    @property
+    def control_chargers(self) -> bool:
+        """Whether the chargers are commanded; off, the site plans and shows, writes nothing."""
+        return self.controls.control_chargers
 
     async def async_load(self) -> None:
         """Read what was saved; never raises. What cannot be read is dropped, and reported."""
@@ -83,20 +88,14 @@ class RequestStore:
                     dropped.append(f"the session of {self._charger_name(charger_id)} ({err})")
         else:
             dropped.append("all sessions (not an object)")
-        dropped.extend(self._read_controls(stored.get("controls", {})))
+        self.controls, dropped_controls = SiteControls.from_json(stored.get("controls", {}))
+        dropped.extend(dropped_controls)
         reservations = stored.get("reservations", [])
         if isinstance(reservations, list):
             dropped.extend(self._read_reservations(reservations, now))
         else:
             dropped.append("all reservations (not a list)")
         return dropped
-
-    def _read_controls(self, controls: object) -> list[str]:
-        control = controls.get("control_chargers", True) if isinstance(controls, dict) else None
-        if not isinstance(control, bool):
-            return ["the site's controls (not an object with a true or false)"]
-        self.control_chargers = control
-        return []
 
     def _read_reservations(self, stored: list[Any], now: datetime) -> Iterable[str]:
         valid: list[Reservation] = []
@@ -151,7 +150,7 @@ class RequestStore:
             "requests": {k: as_json(v) for k, v in self.requests.items()},
             "reservations": [as_json(v) for v in self.reservations.values()],
             "sessions": {k: as_json(v) for k, v in self.sessions.items()},
-            "controls": {"control_chargers": self.control_chargers},
+            "controls": self.controls.as_json(),
         }
 
     def set_request(self, charger_id: str, request: ChargingRequest) -> None:
@@ -163,7 +162,23 @@ class RequestStore:
 
     def set_control_chargers(self, *, control: bool) -> None:
         """Command the chargers (True) or only plan and show (False); saved."""
-        self.control_chargers = control
+        self.controls.control_chargers = control
+        self._save()
+
+    def set_mode(self, charger_id: str, mode: ChargeMode) -> None:
+        """Set a charger's charge mode (kept across sessions); saved."""
+        check_id(charger_id, field="charger_id")
+        if mode is ChargeMode.SMART:
+            self.controls.modes.pop(charger_id, None)  # the default is not stored
+        else:
+            self.controls.modes[charger_id] = mode
+        self._save()
+
+    def set_price_cap(self, cap: float | None) -> None:
+        """Set the site's price cap (None: none); a `LimitError` if out of bounds; saved."""
+        if cap is not None:
+            check_price_cap(cap)
+        self.controls.price_cap = cap
         self._save()
 
     def clear_request(self, charger_id: str) -> None:
@@ -268,7 +283,10 @@ class RequestStore:
             del self.sessions[cid]
         for key in gone_reservations:
             del self.reservations[key]
-        if gone_requests or gone_sessions or gone_reservations:
+        gone_modes = [cid for cid in self.controls.modes if cid not in charger_ids]
+        for cid in gone_modes:
+            del self.controls.modes[cid]
+        if gone_requests or gone_sessions or gone_reservations or gone_modes:
             self._save()
             return True
         return False
