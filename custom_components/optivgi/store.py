@@ -12,22 +12,17 @@ from typing import Any, Final
 import uuid
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, LOGGER
 from .limits import MAX_RESERVATIONS_PER_SITE, LimitError, Window, check_id, format_time
 from .site_controls import ChargeMode, SiteControls, check_price_cap
-from .store_file import STORAGE_VERSION, SiteStore, async_remove_store, storage_key
+from .store_file import STORAGE_VERSION, SiteStore, async_remove_store, report_dropped, storage_key
 from .stored import ChargingRequest, Reservation, Session, as_json
 
 __all__ = ["ChargingRequest", "RequestStore", "Reservation", "Session", "async_remove_store"]
 
 SAVE_DELAY_S: Final = 5
-#: The repair issue (per site) that says which stored entries could not be read.
-ISSUE_DROPPED_STORED_DATA: Final = "dropped_stored_data"
 _PARTS: Final = ("requests", "reservations", "sessions", "controls")
-_MAX_LISTED: Final = 10  # dropped entries named in the repair issue; the rest are counted
 
 
 class RequestStore:
@@ -60,7 +55,7 @@ class RequestStore:
         if stored is not None:
             dropped.extend(self._read(stored, dt_util.utcnow()))
         if dropped:
-            self._report_dropped(dropped)
+            report_dropped(self._hass, self._entry_id, self._site_name(), dropped)
             self._save()
 
     def _read(self, stored: object, now: datetime) -> list[str]:
@@ -114,24 +109,6 @@ class RequestStore:
                 yield f"reservation {reservation.reservation_id} ({err})"
             else:
                 self.reservations[reservation.reservation_id] = reservation
-
-    def _report_dropped(self, dropped: list[str]) -> None:
-        listed = "; ".join(dropped[:_MAX_LISTED])
-        if len(dropped) > _MAX_LISTED:
-            listed += f"; and {len(dropped) - _MAX_LISTED} more"
-        LOGGER.warning(
-            "%s: dropped stored data that is not valid: %s", self._site_name(), "; ".join(dropped)
-        )
-        ir.async_create_issue(
-            self._hass,
-            DOMAIN,
-            f"{ISSUE_DROPPED_STORED_DATA}_{self._entry_id}",
-            is_fixable=False,
-            is_persistent=True,  # the data is gone after this load: say so until dismissed
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_DROPPED_STORED_DATA,
-            translation_placeholders={"site": self._site_name(), "dropped": listed},
-        )
 
     def _site_name(self) -> str:
         entry = self._hass.config_entries.async_get_entry(self._entry_id)
