@@ -19,6 +19,7 @@ from custom_components.optivgi.const import (
     SUBENTRY_TYPE_CHARGER,
 )
 from custom_components.optivgi.limits import LimitError
+from custom_components.optivgi.site_controls import ChargeMode
 from custom_components.optivgi.store import ChargingRequest, RequestStore, Reservation, Session
 
 from .ha_site import async_setup_helpers, charger_data
@@ -434,3 +435,54 @@ async def test_expired_requests_and_reservations_are_dropped(hass: HomeAssistant
     store.clear_request("never-set")
     assert set(store.requests) == {"future"}
     assert store.cancel_reservation("no-such-id") is None
+
+
+async def test_the_site_controls_load_back_and_bad_ones_are_dropped(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    hass_storage[KEY] = _stored(
+        {
+            "controls": {
+                "control_chargers": "yes",
+                "modes": {"driveway": "fast", "garage": "turbo", "": "off"},
+                "price_cap": 1e9,
+                "volume": 11,
+            }
+        }
+    )
+    entry = await _load_site(hass)
+    controls = entry.runtime_data.store.controls
+    assert controls.modes == {"driveway": ChargeMode.FAST}
+    assert controls.control_chargers is True
+    assert controls.price_cap is None
+    dropped = _dropped(hass)
+    assert dropped is not None
+    for what in (
+        "unknown control 'volume'",
+        "the control chargers switch (not true or false)",
+        "the charge mode of charger garage ('turbo' is not a valid ChargeMode)",
+        "the charge mode of charger  (",
+        "the price cap (price_cap 1e+09 is not -1000 or more and at most 1000)",
+    ):
+        assert what in dropped, (what, dropped)
+    # What is valid is stored again as it was read; a cap within bounds loads back.
+    entry.runtime_data.store.set_price_cap(0.25)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert hass_storage[KEY]["data"]["controls"] == {
+        "control_chargers": True,
+        "modes": {"driveway": "fast"},
+        "price_cap": 0.25,
+    }
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.runtime_data.store.controls.price_cap == 0.25
+    with pytest.raises(LimitError):
+        entry.runtime_data.store.set_price_cap(math.inf)
+
+
+async def test_modes_that_are_not_an_object_are_dropped(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    hass_storage[KEY] = _stored({"controls": {"modes": ["fast"]}})
+    entry = await _load_site(hass)
+    assert entry.runtime_data.store.controls.modes == {}
+    assert _dropped(hass) == "the charge modes (not an object)"
