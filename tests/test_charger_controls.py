@@ -271,3 +271,84 @@ async def test_the_departure_time_is_the_next_time_the_clock_says_so(
     tomorrow = dt_util.as_utc(datetime(2026, 12, 2, 6, 0, tzinfo=dt_util.get_default_time_zone()))
     assert store.requests[cid].departure == tomorrow
     assert dt_util.as_local(tomorrow).time() == time(6, 0)
+
+
+# --- solar ---------------------------------------------------------------------------------
+async def meter(hass: HomeAssistant, house_net_kw: float, chargers: tuple[str, ...]) -> None:
+    """The grid meter as the hardware shows it: the house (less its PV) plus what cars draw.
+
+    It follows every change of the cars' draw, as a real meter does within a second or two.
+    """
+    for _ in range(5):
+        grid = house_net_kw + sum(kw(hass, name) for name in chargers)
+        hass.states.async_set(
+            "sensor.grid_power", f"{grid * 1000:.0f}", {"unit_of_measurement": "W"}
+        )
+        await settle(hass)
+
+
+async def test_solar_needs_a_grid_meter(hass: HomeAssistant, hass_storage: dict) -> None:  # type: ignore[type-arg]
+    await async_setup_helpers(hass, ("driveway",))
+    entry = await async_setup_site(hass, site_entry(("driveway",)))
+    found = hass.states.get(MODE.format("driveway"))
+    assert found is not None
+    assert found.attributes["options"] == ["smart", "fast", "off"]
+    with pytest.raises(ServiceValidationError):
+        await select_mode(hass, "driveway", "solar")
+    # A site whose meter was removed: a stored Solar mode is Smart again.
+    cid = subentry_id(entry, "driveway")
+    entry.runtime_data.store.set_mode(cid, ChargeMode.SOLAR)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await settle(hass)
+    assert entry.runtime_data.store.controls.mode(cid) is ChargeMode.SMART
+    assert state(hass, MODE.format("driveway")) == "smart"
+
+
+async def test_solar_follows_the_surplus_with_a_hysteresis(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    await async_setup_helpers(hass, ("driveway", "garage"))
+    hass.states.async_set("sensor.grid_power", "0", {"unit_of_measurement": "W"})
+    entry = await async_setup_site(hass, site_entry(("driveway", "garage"), grid=True))
+    both = ("driveway", "garage")
+    await select_mode(hass, "driveway", "solar")
+    await plug(hass, "driveway")
+    await plug(hass, "garage")
+    await meter(hass, 0.0, both)
+    assert current(hass, "driveway") == 0.0  # no surplus: it waits
+    assert plan_of(entry, "driveway").status is ChargerStatus.WAITING
+    assert plan_of(entry, "driveway").why.key == "solar_wait"  # type: ignore[union-attr]
+    garage_before = current(hass, "garage")
+    assert garage_before == 16.0  # the garage is planned on the import limit
+    # The sun comes out: 5 kW exported. The driveway takes it (7 A, 4.83 kW, within it).
+    await meter(hass, -5.0, both)
+    await after_increases(hass, freezer)
+    assert current(hass, "driveway") == 7.0
+    assert current(hass, "garage") == garage_before  # the surplus is no part of its room
+    # More sun: 7.8 kW; re-planned from the meter alone, in 1 A steps.
+    await meter(hass, -7.8, both)
+    await after_increases(hass, freezer)
+    assert current(hass, "driveway") == 11.0
+    # A cloud: 3.8 kW, 0.3 kW under its minimum of 4.14 kW: it keeps its minimum.
+    freezer.tick(timedelta(minutes=6))  # past its minimum on-time
+    await meter(hass, -3.8, both)
+    await replan(hass, entry)
+    await meter(hass, -3.8, both)
+    assert current(hass, "driveway") == 6.0
+    # A thick cloud: 2 kW: it stops; the import stays the garage's.
+    await meter(hass, -2.0, both)
+    await replan(hass, entry)
+    await meter(hass, -2.0, both)
+    assert current(hass, "driveway") == 0.0
+    # The meter goes away: no surplus is assumed. Just switched on, the car keeps its minimum
+    # for its minimum on-time (counted against the import limit), then stops.
+    freezer.tick(timedelta(minutes=6))
+    await meter(hass, -9.0, both)
+    await after_increases(hass, freezer)
+    assert current(hass, "driveway") == 13.0
+    hass.states.async_set("sensor.grid_power", "unavailable")
+    await replan(hass, entry)
+    assert current(hass, "driveway") == 6.0
+    freezer.tick(timedelta(minutes=5))
+    await replan(hass, entry)
+    assert current(hass, "driveway") == 0.0

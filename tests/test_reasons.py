@@ -193,6 +193,7 @@ async def test_every_reason_has_a_text_with_its_placeholders(hass: HomeAssistant
     }
     keys = {
         "mode_off",
+        "solar_wait",
         "not_responding",
         "charger_unavailable",
         "command_failed",

@@ -7,10 +7,11 @@ from homeassistant.helpers.typing import ConfigType
 
 from .card import async_register_card
 from .charger_config import ChargerConfig
-from .const import DOMAIN
+from .const import CONF_GRID_POWER_ENTITY, DOMAIN, LOGGER
 from .coordinator import OptiVgiConfigEntry, OptiVgiCoordinator, OptiVgiRuntimeData
 from .safety_net import async_install_safety_nets, async_remove_safety_nets
 from .services import async_setup_services
+from .site_controls import ChargeMode
 from .store import RequestStore, async_remove_store
 from .websocket import async_setup_websocket
 
@@ -42,6 +43,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> b
     store = RequestStore(hass, entry.entry_id)
     await store.async_load()
     store.retain_chargers(set(entry.subentries))
+    if not entry.options.get(CONF_GRID_POWER_ENTITY) and store.drop_mode(ChargeMode.SOLAR):
+        LOGGER.info(
+            "%s: chargers in Solar mode are Smart again: it needs a grid meter", entry.title
+        )
     retired: dict[str, ChargerConfig] = hass.data.pop(_retired_key(entry.entry_id), {})
     coordinator = OptiVgiCoordinator(hass, entry, store, retired)
     # The actuator reads back what each charger applies before the first plan is made.

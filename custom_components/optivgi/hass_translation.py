@@ -33,6 +33,7 @@ from .site_budget import SiteBudget
 from .site_controls import ChargeMode
 from .site_evs import Wanted, active_ev, fast_floor, reservation_evs
 from .site_reading import ChargerReading, SiteReading
+from .solar_surplus import solar_share
 from .store import RequestStore
 from .translation import Translation
 
@@ -102,7 +103,10 @@ class HomeAssistantTranslation(Translation):
             return True
         if entity_id == self.site.grid_entity:
             draw = sum(self.reader.drawing_kw(c) for c in self.chargers.values())
-            return self.site.meter_moved(draw, self.reading.budget.limit_kw)
+            solar = any(
+                c.mode is ChargeMode.SOLAR and c.connected for c in self.reading.chargers.values()
+            )
+            return self.site.meter_moved(draw, self.reading.budget.limit_kw, follow_surplus=solar)
         now = dt_util.utcnow()
         for charger in self.chargers.values():
             if charger.power_entity == entity_id and self.reader.overdraws(charger, now):
@@ -140,11 +144,7 @@ class HomeAssistantTranslation(Translation):
         budget = self.site.read(draw, now)
         room = budget.ev_kw - sum(r.reserved_kw for r in readings.values())
         room -= sum(w.floor_kw for w in self._wanted.values())
-        for cid in [c for c in self._wanted if readings[c].mode is ChargeMode.FAST]:
-            wanted = self._wanted.pop(cid)  # not planned: it takes what the site has now
-            kw, steps = fast_floor(self.chargers[cid], wanted, room, now, self.params)
-            room -= kw - wanted.floor_kw
-            readings[cid] = replace(readings[cid], floor_kw=kw, floor_steps=steps)
+        room = self._take_now(readings, room, budget.surplus_kw, now)
         evs = [
             active_ev(self.chargers[cid], w, now, self.reader.unit(self.chargers[cid]))
             for cid, w in self._wanted.items()
@@ -154,6 +154,36 @@ class HomeAssistantTranslation(Translation):
             now=now, budget=budget, plan_kw=max(0.0, room), chargers=readings
         )
         return evs, None
+
+    def _take_now(
+        self, readings: dict[str, ChargerReading], room: float, surplus: float, now: datetime
+    ) -> float:
+        """Give *Solar* and *Fast* chargers their power now, before the plan; the room left.
+
+        Neither is planned: a *Solar* one takes the solar surplus (`solar_surplus`), a *Fast*
+        one what the room has now (`site_evs.fast_floor`), each on top of its own floor.
+        """
+        for cid in [c for c in self._wanted if readings[c].mode is ChargeMode.SOLAR]:
+            wanted = self._wanted.pop(cid)
+            share = solar_share(
+                self.chargers[cid],
+                wanted,
+                surplus_kw=surplus,
+                room_kw=room,
+                charging=self.actuator.links[cid].on_since is not None,
+                now=now,
+            )
+            surplus -= share.from_surplus
+            room -= share.from_grid
+            readings[cid] = replace(
+                readings[cid], floor_kw=share.kw, floor_steps=1, solar_kw=share.from_surplus
+            )
+        for cid in [c for c in self._wanted if readings[c].mode is ChargeMode.FAST]:
+            wanted = self._wanted.pop(cid)
+            kw, steps = fast_floor(self.chargers[cid], wanted, room, now, self.params)
+            room -= kw - wanted.floor_kw
+            readings[cid] = replace(readings[cid], floor_kw=kw, floor_steps=steps)
+        return room
 
     async def get_peak_power_demand(
         self,
@@ -170,8 +200,8 @@ class HomeAssistantTranslation(Translation):
         room = [self.reading.plan_kw] * self.params.steps
         for charger in self.reading.chargers.values():
             if charger.floor_steps is not None:
-                after = charger.floor_steps
-                room[after:] = [kw + charger.floor_kw for kw in room[after:]]
+                after, freed = charger.floor_steps, charger.floor_kw - charger.solar_kw
+                room[after:] = [kw + freed for kw in room[after:]]
         return room
 
     def setpoint_kw(self, cid: str, ev: EV | None) -> float:

@@ -69,6 +69,8 @@ class ChargerPlan:
     #: Why the plan waits, shares, falls short or stops (`reasons.explain`); None without a car.
     #: Apart from `reason`, which only names faults and stays a stable key for automations.
     why: PlanReason | None = None
+    #: Its charge mode (`site_controls.ChargeMode` value): what the plan was asked to do.
+    mode: str = "smart"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

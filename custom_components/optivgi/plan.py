@@ -41,6 +41,7 @@ def _status(
         (setpoint > TOLERANCE, ChargerStatus.CHARGING),
         (reading.requested_kwh <= TOLERANCE, ChargerStatus.COMPLETE),
         (reading.mode is ChargeMode.FAST, ChargerStatus.PAUSED_BY_LIMIT),
+        (reading.mode is ChargeMode.SOLAR, ChargerStatus.WAITING),
         (planned <= TOLERANCE, ChargerStatus.UNMET),
         (room < max(min_kw, TOLERANCE), ChargerStatus.PAUSED_BY_LIMIT),
     )
@@ -96,6 +97,7 @@ def _charger_plan(
         profile=report.profiles.get(ev, {}) if ev is not None else {},
         reason=reading.fault if reading.fault is not None or reading.unresponsive else None,
         error=reading.fault_detail,
+        mode=str(reading.mode),
     )
 
 

@@ -99,6 +99,8 @@ def _status_reason(plan: ChargerPlan) -> PlanReason | None:
         return PlanReason(key=key)
     if plan.status is ChargerStatus.OFF:
         return PlanReason(key="mode_off")
+    if plan.mode == "solar" and plan.requested_kwh > TOLERANCE and not plan.setpoint_kw:
+        return PlanReason(key="solar_wait")
     if plan.status is ChargerStatus.COMPLETE or (
         plan.status is not ChargerStatus.IDLE and plan.requested_kwh <= TOLERANCE
     ):

@@ -1,4 +1,4 @@
-"""Each charger's charge mode: Smart (planned), Fast (as much as the site allows now) or Off.
+"""Each charger's charge mode: Smart (planned), Fast (all the site allows now), Solar or Off.
 
 The mode is kept in the site's store and outlives the session (a charger set to Off stays off
 for the next car); a change re-plans at once.
@@ -40,7 +40,13 @@ async def async_setup_entry(
 
 
 class OptiVgiChargeModeSelect(OptiVgiControlEntity, SelectEntity):
-    """How the charger's car is charged."""
+    """How the charger's car is charged; *Solar* only where the site has a grid meter."""
+
+    @property
+    @override
+    def options(self) -> list[str]:
+        metered = self.coordinator.translation.site.grid_entity is not None
+        return [str(m) for m in ChargeMode if metered or m is not ChargeMode.SOLAR]
 
     @property
     @override

@@ -33,6 +33,7 @@ from .const import (
     NON_EV_HOLD_S,
 )
 from .readings import state_kw
+from .solar_surplus import SOLAR_REPLAN_KW
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -43,6 +44,9 @@ class Budget:
     non_ev_kw: float
     margin_kw: float
     degraded: tuple[str, ...] = ()
+    #: The solar surplus now (kW): what the site exports plus what its chargers draw; 0
+    #: without a fresh meter reading (`solar_surplus`).
+    surplus_kw: float = 0.0
 
     @property
     def ev_kw(self) -> float:
@@ -64,6 +68,7 @@ class SiteBudget:
         self._last_non_ev: tuple[float, datetime] | None = None
         self._planned_non_ev: float | None = None
         self._planned_at: datetime | None = None
+        self._planned_surplus = 0.0
 
     def entity_ids(self) -> set[str]:
         """The site's own inputs."""
@@ -89,7 +94,7 @@ class SiteBudget:
         """The load other than the chargers (kW), and which stand-in was used, if any."""
         if self.grid_entity is None:
             return 0.0, None
-        grid = self._plausible(state_kw(self._read(self.grid_entity), UnitOfPower.WATT))
+        grid = self._grid_kw()
         if grid is None:
             if self._last_non_ev is None:
                 return self.fixed_kw, "meter_never_read"
@@ -105,16 +110,27 @@ class SiteBudget:
         self._last_non_ev = (planned, now)
         return planned, None
 
-    def meter_moved(self, ev_draw_kw: float, limit_kw: float) -> bool:
+    def _grid_kw(self) -> float | None:
+        """The grid meter now (kW, import positive); None if it cannot be read."""
+        if self.grid_entity is None:
+            return None
+        return self._plausible(state_kw(self._read(self.grid_entity), UnitOfPower.WATT))
+
+    def meter_moved(
+        self, ev_draw_kw: float, limit_kw: float, *, follow_surplus: bool = False
+    ) -> bool:
         """Whether the grid meter's new reading is reason to re-plan now.
 
-        The load beside the chargers (which draw `ev_draw_kw`) left its band, or the site draws
-        more than `limit_kw`.
+        The load beside the chargers (which draw `ev_draw_kw`) left its band, the site draws
+        more than `limit_kw`, or (`follow_surplus`: a charger is in *Solar* mode) the solar
+        surplus moved by `SOLAR_REPLAN_KW`.
         """
-        grid = state_kw(self._read(self.grid_entity or ""), UnitOfPower.WATT)
+        grid = self._grid_kw()
         if grid is None:
             return False
-        return self.leaves_band(max(0.0, grid - ev_draw_kw)) or grid > limit_kw
+        surplus = max(0.0, ev_draw_kw - grid)
+        moved = follow_surplus and abs(surplus - self._planned_surplus) >= SOLAR_REPLAN_KW
+        return self.leaves_band(max(0.0, grid - ev_draw_kw)) or grid > limit_kw or moved
 
     def leaves_band(self, measured_kw: float) -> bool:
         """Whether a non-EV load reading (kW) leaves the band the plans use: re-plan on it.
@@ -129,5 +145,13 @@ class SiteBudget:
         """Limit, non-EV load and margin now."""
         limit, limit_stale = self.limit_kw()
         non_ev, meter = self.non_ev_kw(ev_draw_kw, now)
+        grid = self._grid_kw() if meter is None else None  # a stand-in shows no surplus
+        self._planned_surplus = 0.0 if grid is None else max(0.0, ev_draw_kw - grid)
         degraded = (*(("limit_stale",) if limit_stale else ()), *((meter,) if meter else ()))
-        return Budget(limit_kw=limit, non_ev_kw=non_ev, margin_kw=self.margin_kw, degraded=degraded)
+        return Budget(
+            limit_kw=limit,
+            non_ev_kw=non_ev,
+            margin_kw=self.margin_kw,
+            degraded=degraded,
+            surplus_kw=self._planned_surplus,
+        )

@@ -22,6 +22,7 @@ class ChargeMode(StrEnum):
 
     SMART = "smart"  # planned by departure, cheapest and greenest steps first
     FAST = "fast"  # as much as the site allows now, still within its limit
+    SOLAR = "solar"  # only the live solar surplus (needs the grid meter)
     OFF = "off"  # paused: its car gets nothing and holds no budget
 
 

@@ -34,6 +34,9 @@ class ChargerReading:
     #: How many steps the floor lasts (None: until the departure); a *Fast* charger's floor
     #: is all it gets, for as long as its car needs it at that power.
     floor_steps: int | None = None
+    #: Of the floor, the part a *Solar* charger takes from the solar surplus (kW): not counted
+    #: against the import limit's room.
+    solar_kw: float = 0.0
     mode: ChargeMode = ChargeMode.SMART
     #: Power it is kept at, this step only, because it was switched on less than `MIN_ON_S`
     #: ago and the plan would pause it (kW); only where the plan left room.

@@ -151,6 +151,15 @@ class RequestStore:
             self.controls.modes[charger_id] = mode
         self._save()
 
+    def drop_mode(self, mode: ChargeMode) -> list[str]:
+        """Set the chargers in `mode` back to *Smart* (the site lost what it needs); their ids."""
+        dropped = [cid for cid, m in self.controls.modes.items() if m is mode]
+        for cid in dropped:
+            del self.controls.modes[cid]
+        if dropped:
+            self._save()
+        return dropped
+
     def set_price_cap(self, cap: float | None) -> None:
         """Set the site's price cap (None: none); a `LimitError` if out of bounds; saved."""
         if cap is not None:

@@ -1,0 +1,66 @@
+"""*Solar* mode: a charger that follows the live solar surplus the grid meter shows.
+
+The surplus is what the site exports plus what its chargers draw now (the meter counts their
+draw against the export). It is no part of the import limit's room: the import stays what it
+was. Chargers in *Solar* mode take it first, in their order, each between its minimum and
+maximum. Below its minimum a charger waits, with a hysteresis: once charging, it keeps its
+minimum while the surplus stays within `SOLAR_HOLD_KW` of it, or it was switched on less than
+`MIN_ON_S` ago, the rest drawn from the grid and counted against the room like any other draw.
+A charger switched off waits `MIN_OFF_S`, and the meter re-plans when the surplus moves by
+`SOLAR_REPLAN_KW`.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from .charger_config import ChargerConfig
+from .scm.constants import TOLERANCE
+from .site_evs import Wanted
+
+#: A charger charging in *Solar* mode keeps its minimum while the surplus is at most this much
+#: below it (kW): a passing cloud must not stop and start the car.
+SOLAR_HOLD_KW: Final = 0.5
+#: The grid meter re-plans a site with a *Solar* charger when the surplus moves this much (kW);
+#: about 1 A on three phases, the smallest step most chargers take.
+SOLAR_REPLAN_KW: Final = 0.7
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SolarShare:
+    """What a *Solar* charger gets now (kW): in all, and the parts from the surplus and grid."""
+
+    kw: float
+    from_surplus: float
+    from_grid: float
+
+
+def solar_share(
+    charger: ChargerConfig,
+    wanted: Wanted,
+    *,
+    surplus_kw: float,
+    room_kw: float,
+    charging: bool,
+    now: datetime,
+) -> SolarShare:
+    """A *Solar* charger's power (its own floor included) from the surplus left to it.
+
+    `room_kw` is the room under the import limit left now, `charging` whether the charger is
+    on. Nothing beyond its floor while it must stay off or once its request is met.
+    """
+    floor = wanted.floor_kw
+    idle = SolarShare(kw=floor, from_surplus=0.0, from_grid=0.0)
+    if wanted.arrival > now or wanted.energy_kwh <= TOLERANCE:
+        return idle
+    kw = min(charger.max_kw, floor + surplus_kw)
+    if kw < charger.min_kw - TOLERANCE:
+        hold = wanted.held or floor + surplus_kw >= charger.min_kw - SOLAR_HOLD_KW
+        if not (charging and hold):
+            return idle
+        kw = min(charger.min_kw, charger.max_kw)
+    from_surplus = min(kw - floor, surplus_kw)
+    from_grid = kw - floor - from_surplus
+    if from_grid > room_kw + TOLERANCE:
+        return idle
+    return SolarShare(kw=kw, from_surplus=from_surplus, from_grid=from_grid)
