@@ -10,12 +10,18 @@ Each algorithm runs the day twice, without and with a tariff (a day-ahead price 
 cheap at night and at midday), and the delivered energy is compared with the offline optimum: the
 LP over the whole day with every car known in advance (it has no need to guess; no closed loop
 can deliver more). A tariff must not cost energy: the closed loop should stay within 1 % of it.
+
+The PV day (on a smaller site, `--pv-chargers`, where the sun matters) adds a bell-shaped PV
+surplus (peak `--pv-peak-kw`, 10-16 h UTC) to the limit and runs each algorithm planned with the
+surplus forecast and the tariff, with the tariff only, with neither, and with the forecast only.
+Every run pays the same bill: grid energy at the tariff, energy from the surplus at the feed-in
+price (the export it replaces). Inputs: `simulate_day.py`.
 Run it with `scripts/simulate` (`--help` for options).
 """
 
 import argparse
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 import statistics
 import time
 
@@ -28,63 +34,23 @@ import numpy as np
 
 register_core_packages()
 
+from simulate_day import (  # noqa: E402
+    DAY_START,
+    FEED_IN_PRICE,
+    PV_PEAK_KW,
+    Session,
+    bill,
+    make_sessions,
+    pv_surplus,
+    site_limit,
+    tariff,
+)
+
 from custom_components.optivgi.scm.algorithm import Algorithm  # noqa: E402
 from custom_components.optivgi.scm.constants import SchedulingParameters  # noqa: E402
 from custom_components.optivgi.scm.ev import EV  # noqa: E402
 from custom_components.optivgi.scm.go_algorithm import GoAlgorithm  # noqa: E402
 from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm  # noqa: E402
-
-DAY_START = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)
-
-
-@dataclass
-class Session:
-    """One car's visit to one charger: kWh wanted, kW bounds, and what it got."""
-
-    ev_id: str
-    arrival: datetime
-    departure: datetime
-    energy_kwh: float
-    min_kw: float
-    max_kw: float
-    delivered_kwh: float = 0.0
-
-
-def make_sessions(chargers: int, seed: int) -> list[Session]:
-    """A workday: each charger gets a morning commuter and often an afternoon or evening car."""
-    rng = np.random.default_rng(seed)
-    sessions = []
-    for charger in range(chargers):
-        arrival = DAY_START + timedelta(hours=float(rng.uniform(6.5, 10)))
-        while arrival < DAY_START + timedelta(hours=22):
-            stay = timedelta(hours=float(rng.uniform(2, 9)))
-            max_kw = float(rng.choice([7.4, 11.0, 22.0]))
-            sessions.append(
-                Session(
-                    ev_id=f"c{charger}-{len(sessions)}",
-                    arrival=arrival,
-                    departure=min(arrival + stay, DAY_START + timedelta(hours=24)),
-                    energy_kwh=float(rng.uniform(5, 45)),
-                    min_kw=0.0 if rng.random() < 0.2 else 4.14 if max_kw > 7.4 else 1.38,
-                    max_kw=max_kw,
-                )
-            )
-            arrival += stay + timedelta(hours=float(rng.uniform(0.5, 6)))
-    return sessions
-
-
-def tariff(step_start: datetime) -> float:
-    """Price per kWh of the 15 minutes a step starts in: night and midday low, evening peak."""
-    hour = step_start.hour + (step_start.minute // 15) / 4
-    price = 0.25 + 0.12 * np.exp(-(((hour - 19) / 2.5) ** 2)) - 0.1 * (hour < 6)
-    price -= 0.12 * np.exp(-(((hour - 13) / 1.5) ** 2))
-    return float(np.round(price + 0.02 * np.sin(hour * 7.3), 4))
-
-
-def site_limit(step_start: datetime, chargers: int) -> float:
-    """Budget for cars (kW): 40 % of the chargers' sum, 25 % during an afternoon peak 16-19 h."""
-    share = 0.25 if 16 <= step_start.hour < 19 else 0.4
-    return share * chargers * 11.0
 
 
 @dataclass
@@ -98,9 +64,11 @@ class Outcome:
     per_session_kw: np.ndarray
     solve_s: list[float]
     step_minutes: int
-    #: Money spent on charging (price x kWh), and what the offline optimum delivers (kWh).
+    #: Money spent on charging (`bill`), and what the offline optimum delivers (kWh).
     cost: float
     offline_kwh: float
+    #: EV energy that came from the PV surplus (kWh).
+    solar_kwh: float = 0.0
 
     def report(self) -> dict[str, float]:
         """ACN-Sim's headline metrics, the energy against the offline optimum, and the cost."""
@@ -116,6 +84,8 @@ class Outcome:
             "energy delivered %": 100 * delivered / requested,
             "delivered / offline optimum %": 100 * delivered / max(self.offline_kwh, 1e-9),
             "cost per kWh delivered": self.cost / max(delivered, 1e-9),
+            "cost": self.cost,
+            "EV energy from PV surplus %": 100 * self.solar_kwh / max(delivered, 1e-9),
             "sessions fully met %": 100 * met / len(self.sessions),
             "peak kW": float(self.site_kw.max()),
             "peak / limit at that step %": float(
@@ -143,14 +113,20 @@ def _evs(sessions: list[Session], present: list[int], now: datetime) -> list[EV]
     ]
 
 
-def offline_optimum(chargers: int, seed: int, step_minutes: int) -> float:
+def limit_kw(moment: datetime, chargers: int, pv_peak_kw: float) -> float:
+    """The budget for cars (kW): the import limit plus the PV surplus, as the caller gives it."""
+    return site_limit(moment, chargers) + pv_surplus(moment, pv_peak_kw)
+
+
+def offline_optimum(chargers: int, seed: int, step_minutes: int, pv_peak_kw: float = 0.0) -> float:
     """Energy (kWh) the LP delivers over the whole day when every car is known in advance."""
     sessions = make_sessions(chargers, seed)
     resolution = timedelta(minutes=step_minutes)
     params = SchedulingParameters(
         resolution=resolution, horizon=timedelta(hours=24), solve_time_limit_s=600
     )
-    limits = [site_limit(DAY_START + k * resolution, chargers) for k in range(params.steps)]
+    moments = [DAY_START + k * resolution for k in range(params.steps)]
+    limits = [limit_kw(moment, chargers, pv_peak_kw) for moment in moments]
     evs = _evs(sessions, list(range(len(sessions))), DAY_START)
     result = PulpNumericalAlgorithm(evs, limits, DAY_START, params).calculate()
     return sum(result.energy_planned_kwh.values())
@@ -164,8 +140,11 @@ def simulate(
     step_minutes: int,
     priced: bool,
     offline_kwh: float,
+    pv_peak_kw: float = 0.0,
+    forecast: bool = False,
+    feed_in: float = FEED_IN_PRICE,
 ) -> Outcome:
-    """Run the day with one algorithm, with the tariff or without."""
+    """Run the day with one algorithm, with the tariff or without, and the PV forecast or not."""
     sessions = make_sessions(chargers, seed)
     resolution = timedelta(minutes=step_minutes)
     params = SchedulingParameters(resolution=resolution, horizon=timedelta(hours=12))
@@ -174,26 +153,32 @@ def simulate(
     limit = np.zeros(steps)
     per_session = np.full((len(sessions), steps), -1.0)  # -1: not plugged in
     solve_s = []
-    cost = 0.0
+    cost = solar_kwh = 0.0
     for step in range(steps):
         now = DAY_START + step * resolution
-        limit[step] = site_limit(now, chargers)
+        limit[step] = limit_kw(now, chargers, pv_peak_kw)
         present = [i for i, s in enumerate(sessions) if s.arrival <= now < s.departure]
         evs = _evs(sessions, present, now)
         ahead = [now + k * resolution for k in range(params.steps)]
-        limits = [site_limit(moment, chargers) for moment in ahead]
+        limits = [limit_kw(moment, chargers, pv_peak_kw) for moment in ahead]
         prices = [tariff(moment) for moment in ahead] if priced else None
+        surplus = [pv_surplus(moment, pv_peak_kw) for moment in ahead] if forecast else None
         started = time.perf_counter()
-        algorithm_cls(evs, limits, now, params, prices).calculate()
+        algorithm_cls(
+            evs, limits, now, params, prices, surplus_kw=surplus, feed_in_price=feed_in
+        ).calculate()
         solve_s.append(time.perf_counter() - started)
         for index, ev in zip(present, evs, strict=True):
             kw = ev.power[0]
             sessions[index].delivered_kwh += kw * params.step_hours
             per_session[index, step] = kw
             site[step] += kw
-            cost += tariff(now) * kw * params.step_hours
+        sun = pv_surplus(now, pv_peak_kw)
+        cost += bill(site[step], sun, tariff(now), feed_in, params.step_hours)
+        solar_kwh += min(site[step], sun) * params.step_hours
+    short = algorithm_cls.name.removesuffix("Algorithm").replace("PulpNumerical", "LP")
     return Outcome(
-        name=f"{algorithm_cls.name}{' + tariff' if priced else ''}",
+        name=f"{short}{' + tariff' if priced else ''}{' + PV forecast' if forecast else ''}",
         sessions=sessions,
         site_kw=site,
         limit_kw=limit,
@@ -202,6 +187,7 @@ def simulate(
         step_minutes=step_minutes,
         cost=cost,
         offline_kwh=offline_kwh,
+        solar_kwh=solar_kwh,
     )
 
 
@@ -224,43 +210,67 @@ def plot(outcome: Outcome, path: str) -> None:
     plt.close(figure)
 
 
+def table(title: str, outcomes: list[Outcome]) -> None:
+    """Print the outcomes' metrics side by side, as a Markdown table."""
+    reports = [outcome.report() for outcome in outcomes]
+    print(title)
+    print(f"| {'metric':<30} | " + " | ".join(f"{o.name:>22}" for o in outcomes) + " |")
+    print(f"|{'-' * 32}|" + "|".join("-" * 24 for _ in outcomes) + "|")
+    for metric in reports[0]:
+        values = " | ".join(f"{report[metric]:22.3f}" for report in reports)
+        print(f"| {metric:<30} | {values} |")
+
+
 def main() -> None:
-    """Simulate the day with both algorithms; print the metrics and write the plots."""
+    """Simulate the day (and the PV day) with both algorithms; print the metrics, plot."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--chargers", type=int, default=12)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--step-minutes", type=int, default=5)
+    parser.add_argument("--pv-peak-kw", type=float, default=PV_PEAK_KW, help="0: no PV day")
+    parser.add_argument("--pv-chargers", type=int, default=4, help="chargers on the PV day")
+    parser.add_argument("--feed-in", type=float, default=FEED_IN_PRICE, help="per kWh")
     args = parser.parse_args()
     out = REPO / "bench-results"
     out.mkdir(exist_ok=True)
+    day = {"chargers": args.chargers, "seed": args.seed, "step_minutes": args.step_minutes}
+    algorithms = (PulpNumericalAlgorithm, GoAlgorithm)
     offline = offline_optimum(args.chargers, args.seed, args.step_minutes)
     outcomes = [
-        simulate(
-            cls,
-            chargers=args.chargers,
-            seed=args.seed,
-            step_minutes=args.step_minutes,
-            priced=priced,
-            offline_kwh=offline,
-        )
-        for cls in (PulpNumericalAlgorithm, GoAlgorithm)
+        simulate(cls, **day, priced=priced, offline_kwh=offline)
+        for cls in algorithms
         for priced in (False, True)
     ]
-    reports = [outcome.report() for outcome in outcomes]
     sessions = len(outcomes[0].sessions)
-    print(
+    table(
         f"{args.chargers} chargers, {sessions} sessions, one day in {args.step_minutes}-minute "
-        f"steps, re-planned every step; offline optimum {offline:.1f} kWh"
+        f"steps, re-planned every step; offline optimum {offline:.1f} kWh",
+        outcomes,
     )
-    print(f"| {'metric':<30} | " + " | ".join(f"{o.name:>32}" for o in outcomes) + " |")
-    print(f"|{'-' * 32}|" + "|".join("-" * 34 for _ in outcomes) + "|")
-    for metric in reports[0]:
-        values = " | ".join(f"{report[metric]:32.3f}" for report in reports)
-        print(f"| {metric:<30} | {values} |")
     for outcome in outcomes:
         path = out / f"simulation-{outcome.name.replace(' + ', '-')}.png"
         plot(outcome, str(path))
         print(f"plot: {path.relative_to(REPO)}")
+    if args.pv_peak_kw <= 0:
+        return
+    day["chargers"] = args.pv_chargers
+    pv = {"pv_peak_kw": args.pv_peak_kw, "feed_in": args.feed_in}
+    offline = offline_optimum(args.pv_chargers, args.seed, args.step_minutes, args.pv_peak_kw)
+    sunny = [
+        simulate(cls, **day, **pv, priced=priced, forecast=forecast, offline_kwh=offline)
+        for cls in algorithms
+        for priced, forecast in ((True, True), (True, False), (False, False), (False, True))
+    ]
+    print()
+    table(
+        f"PV day: {args.pv_chargers} chargers, {len(sunny[0].sessions)} sessions, PV surplus up "
+        f"to {args.pv_peak_kw:g} kW 10-16 h UTC on top of the limit, feed-in {args.feed_in:g} "
+        f"per kWh; offline optimum {offline:.1f} kWh",
+        sunny,
+    )
+    path = out / "simulation-PV-LP-tariff-PV-forecast.png"
+    plot(sunny[0], str(path))
+    print(f"plot: {path.relative_to(REPO)}")
 
 
 if __name__ == "__main__":

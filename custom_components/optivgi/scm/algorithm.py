@@ -78,6 +78,10 @@ class Algorithm(ABC):
         now: Start of step 0 (already rounded to the resolution by the caller).
         params: The time grid.
         prices: Optional price per kWh per step; without it earlier charging is preferred.
+        surplus_kw: Optional forecast PV power beyond the non-EV load per step (kW, >= 0), already
+            part of `peak_power_demand`: EV energy up to it costs `feed_in_price` per kWh instead
+            of the price (without prices: solar is preferred to the grid, then earlier).
+        feed_in_price: What an exported kWh of surplus earns (per kWh; counts only with prices).
         warm: The site's `WarmStart`, kept by the caller between cycles (None: a cold solve).
 
     """
@@ -93,6 +97,8 @@ class Algorithm(ABC):
         params: SchedulingParameters | None = None,
         prices: Sequence[float] | None = None,
         *,
+        surplus_kw: Sequence[float] | None = None,
+        feed_in_price: float = 0.0,
         warm: WarmStart | None = None,
     ) -> None:
         """Check and keep the inputs; see the class docstring."""
@@ -101,7 +107,13 @@ class Algorithm(ABC):
         self.now = now
         self.params = params or SchedulingParameters()
         self.problem = ScheduleProblem.from_evs(
-            self.evs, peak_power_demand, now, self.params, prices
+            self.evs,
+            peak_power_demand,
+            now,
+            self.params,
+            prices,
+            surplus_kw=surplus_kw,
+            feed_in_price=feed_in_price,
         )
         self.result: SchedulingResult | None = None
 

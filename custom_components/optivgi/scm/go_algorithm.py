@@ -17,6 +17,13 @@ each with numpy over all steps (no loop over cells):
 3. **Charge early (or cheap).** Each EV (higher priority, then earlier departure) lifts its energy
    and puts it back at full power into the earliest steps with room, or the cheapest (then
    earliest) ones when prices are given. Runs at full power also keep set-point changes few.
+   With a solar surplus (`_shift_solar`) each step is two slots: the surplus still unused there
+   (by the EVs already moved), at the feed-in price, and the rest of the step, at the price
+   (without prices: 0 and 1). The EV fills the slots cheapest first (then earliest, solar first),
+   so it takes no more of a step than the surplus while a cheaper grid step is free; the surplus
+   it uses is gone for the EVs after it (greedy). Where the price is below the feed-in price the
+   surplus slot is priced at the price, as in the LP. A slot is used whole or from the EV's
+   minimum, so a step gets 0 or at least the minimum.
 
 A set-point is 0 or between the EV's minimum and maximum. A step whose remaining room is below an
 EV's minimum is not used by it: that is how EVs take turns, higher priority first, when their
@@ -214,10 +221,48 @@ def _shift(site: _Site, power: FloatArray) -> FloatArray:
     return out
 
 
+def _shift_solar(site: _Site, power: FloatArray, problem: ScheduleProblem) -> FloatArray:
+    """`_shift` with a surplus: each EV into its cheapest solar or grid slots (module docstring)."""
+    grid, discount, surplus = problem.grid_prices(), problem.solar_discount(), problem.surplus_kw
+    if grid is None or discount is None or surplus is None:
+        return _shift(site, power)
+    solar_price = grid - discount  # the feed-in price, or the price where that is lower
+    steps = problem.n_steps
+    # Slots 0..T-1 are the surplus, T..2T-1 the rest: cheapest, then earliest, solar first.
+    order = np.lexsort(
+        (np.repeat([0, 1], steps), np.tile(np.arange(steps), 2), np.append(solar_price, grid))
+    )
+    sun = np.where(discount > 0, surplus * problem.step_hours, 0.0)
+    rows = power.copy()
+    spare = site.room - rows.sum(axis=0)
+    for i in site.early:
+        total = float(rows[i].sum())
+        if total > _EPS:
+            free = np.maximum(spare + rows[i], 0.0)
+            cap = np.minimum(site.rate[i], free)
+            solar = np.minimum(cap, sun)
+            slots = np.append(solar, cap - solar)[order]
+            placed = np.zeros_like(slots)
+            got = _place(
+                slots, placed, slots.copy(), need=total, low=site.low[i], most=site.energy[i]
+            )
+            if got >= total - _EPS:
+                both = np.empty_like(placed)
+                both[order] = placed
+                rows[i] = both[:steps] + both[steps:]
+                spare = free - rows[i]
+        sun = np.maximum(sun - rows[i], 0.0)
+    return rows
+
+
 def go_schedule(problem: ScheduleProblem) -> FloatArray:
     """The heuristic's schedule, (N, T) kW; also what the linear program falls back to."""
     site = _Site.of(problem)
-    return _shift(site, _top_up(site, _fair(site))) / problem.step_hours
+    power = _top_up(site, _fair(site))
+    shifted = (
+        _shift(site, power) if problem.surplus_kw is None else _shift_solar(site, power, problem)
+    )
+    return shifted / problem.step_hours
 
 
 class GoAlgorithm(Algorithm):

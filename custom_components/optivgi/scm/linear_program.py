@@ -10,11 +10,12 @@ fairness segments  leximin: maximise the smallest delivered fraction; the EVs th
                    better (a positive dual on their fairness row) keep it as an energy floor,
                    the others go on to the next round (progressive filling, `LEXIMIN_ROUNDS`)
 energy   steps     maximise the energy; skipped when every EV's share is already settled
-track    steps     with prices only: the earliest plan, whose first-half energy per EV partly
-                   becomes a floor (`tariff.py`), so a tariff cannot starve the closed loop
-cost     steps     minimise cost (prices) or lateness, higher priority first (`step_costs`); with
-                   a previous plan, EVs of one priority are alike and the cost is held for the
-                   next stage
+track    steps     with prices or a surplus only: the earliest plan, whose first-half energy
+                   per EV partly becomes a floor (`tariff.py`), so a tariff (or the sun) cannot
+                   starve the closed loop
+cost     steps     minimise cost (prices, less what a surplus saves) or lateness, higher priority
+                   first (`step_costs`); with a previous plan, EVs of one priority are alike and
+                   the cost is held for the next stage
 stability steps    closest to the previous cycle's plan in the first step (when one is given):
                    it chooses between EVs where the cost stage left a tie
 ======== ========= ==========================================================================
@@ -26,6 +27,8 @@ Fairness runs on one column per EV and *segment* of alike steps: exact, as the f
 only on each EV's total, and many times smaller than the per-step model. Where segments do not
 make it smaller (a limit that changes every step), fairness runs on the per-step model itself.
 Large fairness stages use the interior point method (`IPM_MIN_COLUMNS`).
+
+With a solar surplus forecast the cost stage adds solar columns: see `solar.py`.
 """
 
 from collections.abc import Callable
@@ -127,12 +130,17 @@ class Run:
         return self.models[kind]
 
     def optimise(
-        self, model: Model, stage: str, sense: highspy.ObjSense, costs: FloatArray
+        self,
+        model: Model,
+        stage: str,
+        sense: highspy.ObjSense,
+        costs: FloatArray,
+        solar_costs: FloatArray | None = None,
     ) -> float:
         """Run one stage on a model, timed."""
         started = time.perf_counter()
         try:
-            return model.optimise(stage, sense, costs)
+            return model.optimise(stage, sense, costs, solar_costs)
         finally:
             self.solve_s += time.perf_counter() - started
 
@@ -187,8 +195,8 @@ def _energy(run: Run, model: Model) -> None:
 
 
 def _track(run: Run, model: Model) -> None:
-    """With prices: hold each EV's buffer from the earliest plan (`tariff.py`) before the cost."""
-    if run.problem.prices is None:
+    """With prices or a surplus: hold each EV's buffer from the earliest plan (`tariff.py`)."""
+    if not run.problem.priced:
         return
     columns = model.columns
     hours = columns.hours
@@ -206,17 +214,22 @@ def _track(run: Run, model: Model) -> None:
 
 
 def _cost(run: Run, model: Model) -> None:
-    """Minimise cost or lateness; hold it for the stability stage."""
+    """Minimise cost or lateness (with a surplus: less its solar columns); hold it for stability."""
     columns = model.columns
     eager = run.previous_kw is None
     costs = step_costs(run.problem, by_departure=eager)[columns.ev, columns.steps()] * columns.hours
+    solar = model.add_solar(run.problem)
+    solar_costs = None if solar is None else solar.cost
     run.cost = run.optimise(
         model,
         "cost",
         highspy.ObjSense.kMinimize,
         np.append(costs, [0.0] * (model.n_cols - costs.size)),
+        solar_costs,
     )
     if not eager:
+        if solar_costs is not None:
+            costs = np.concatenate([costs, np.zeros(model.n_cols - costs.size), solar_costs])
         model.add_row(-highspy.kHighsInf, run.cost + STAGE_SLACK * abs(run.cost) + 1e-7, costs)
 
 

@@ -213,11 +213,13 @@ def step_costs(
 ) -> FloatArray:
     """Cost of one kWh at each EV and step for the cost stage, `(N, T)`.
 
-    Prices when given, else the step's position (later is dearer), scaled per EV so ties between
-    EVs are broken the same way every step: higher priority first (Home Assistant gives it to
-    the cars that charge now, so they keep charging until done instead of taking turns from
-    cycle to cycle), then, `by_departure`, the EV that leaves earlier. Without it (when there
-    is a previous plan) EVs of one priority are alike, and the stability stage breaks the ties.
+    Grid prices when given (`ScheduleProblem.grid_prices`: 1 per kWh with a surplus but no
+    prices; what the surplus saves is the cost stage's solar columns, `solar.py`), else the
+    step's position (later is dearer), scaled per EV so ties between EVs are broken the same way
+    every step: higher priority first (Home Assistant gives it to the cars that charge now, so
+    they keep charging until done instead of taking turns from cycle to cycle), then,
+    `by_departure`, the EV that leaves earlier. Without it (when there is a previous plan) EVs of
+    one priority are alike, and the stability stage breaks the ties.
     """
     steps = problem.n_steps
     lateness = (np.arange(steps, dtype=np.float64) + 1) / max(steps, 1)
@@ -227,6 +229,7 @@ def step_costs(
         order = np.unique(-problem.priority, return_inverse=True)[1]
     eagerness = 1 + 0.1 * (1 - order / max(1, problem.n_evs))
     earliness = lateness[None, :] * eagerness[:, None]
-    if problem.prices is None or not with_prices:
+    prices = problem.grid_prices()
+    if prices is None or not with_prices:
         return np.asarray(earliness, dtype=np.float64)
-    return np.asarray(problem.prices[None, :] + PRICE_EARLINESS_WEIGHT * earliness)
+    return np.asarray(prices[None, :] + PRICE_EARLINESS_WEIGHT * earliness)

@@ -16,6 +16,7 @@ import numpy as np
 from .constants import TOLERANCE
 from .lp_blocks import Block, Columns, assemble, energy_cap_rows, fairness_rows, site_limit_rows
 from .problem import FloatArray, IntArray, ScheduleProblem
+from .solar import SolarColumns, solar_columns
 
 #: Above this many variables the LP's presolve pays for itself (measured: at 500 x 288 per step the
 #: energy stage takes 20 s without it, 0.7 s with it; below ~20 000 it costs more than it saves).
@@ -75,6 +76,8 @@ class Model:
             self.blocks[block.name] = (block, offset)
             offset += block.n_rows
         self.n_cols = columns.size + int(with_phi)
+        #: The solar columns (after `n_cols`) once `add_solar` has added them.
+        self.solar: SolarColumns | None = None
         self.solver = highspy.Highs()  # type: ignore[no-untyped-call]
         self.solver.setOptionValue("output_flag", False)  # noqa: FBT003 - positional only
         presolve = "on" if columns.size >= PRESOLVE_MIN_COLUMNS and not integral else "off"
@@ -90,8 +93,14 @@ class Model:
                 np.append(kinds, [_CONTINUOUS] * with_phi).astype(np.uint8),
             )
 
-    def optimise(self, stage: str, sense: highspy.ObjSense, costs: FloatArray) -> float:
-        """Optimise `costs` (one per column, `phi` last); the optimum.
+    def optimise(
+        self,
+        stage: str,
+        sense: highspy.ObjSense,
+        costs: FloatArray,
+        solar_costs: FloatArray | None = None,
+    ) -> float:
+        """Optimise `costs` (one per column, `phi` last) and `solar_costs` (0 if None); the optimum.
 
         A mixed-integer stage that used up its nodes returns its best schedule so far; anything
         else short of optimal (or the wall-clock guard) is a `LinearProgramError`.
@@ -100,6 +109,13 @@ class Model:
         self.solver.setOptionValue("time_limit", float(max(remaining, 1e-3)))
         self.solver.changeObjectiveSense(sense)
         self.solver.changeColsCost(self.n_cols, np.arange(self.n_cols, dtype=np.int32), costs)
+        if self.solar is not None:
+            n = self.solar.step.size
+            self.solver.changeColsCost(
+                n,
+                np.arange(self.n_cols, self.n_cols + n, dtype=np.int32),
+                np.zeros(n) if solar_costs is None else solar_costs,
+            )
         self.solver.run()
         status = self.solver.getModelStatus()
         stopped = self.integral and status in _STOPPED_WITH_SOLUTION and self.has_solution()
@@ -172,6 +188,37 @@ class Model:
             cols.astype(np.int32),
             coefficients,
         )
+
+    def add_solar(self, problem: ScheduleProblem) -> SolarColumns | None:
+        """Add the solar columns and rows (`solar.solar_columns`) once; None if none pay.
+
+        Only before any other column is added (`add_closeness`), so they follow `n_cols`.
+        """
+        if self.solar is None and self.solver.getNumCol() == self.n_cols:
+            self.solar = solar_columns(self.columns, problem, self.n_cols)
+            if self.solar is not None:
+                n, rows = self.solar.step.size, self.solar.rows
+                self.solver.addCols(
+                    n,
+                    np.zeros(n),
+                    np.zeros(n),
+                    self.solar.cap_kw,
+                    0,
+                    np.zeros(0, np.int32),
+                    np.zeros(0, np.int32),
+                    np.zeros(0),
+                )
+                starts = np.searchsorted(rows.row, np.arange(n)).astype(np.int32)
+                self.solver.addRows(
+                    n,
+                    rows.lower,
+                    rows.upper,
+                    rows.col.size,
+                    starts,
+                    rows.col.astype(np.int32),
+                    rows.value,
+                )
+        return self.solar
 
     def add_closeness(self, cells: IntArray, target_kw: FloatArray, weight: FloatArray) -> None:
         """Add `|x[c] - target[c]|` as `u + v` with `x - u + v = target` (kW), costed by weight."""

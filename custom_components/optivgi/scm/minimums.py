@@ -37,10 +37,14 @@ class Score:
     def of(cls, problem: ScheduleProblem, power: FloatArray) -> Self:
         """Score a schedule (kW, `(N, T)`)."""
         costs = step_costs(problem) * problem.step_hours
+        cost = float((costs * power).sum())
+        discount = problem.solar_discount()
+        if discount is not None:  # what the surplus saves, as in the LP's cost stage
+            cost -= float(discount @ problem.solar_credit_kwh(power))
         return cls(
             min_fraction=problem.min_fraction(power),
             energy_kwh=problem.useful_kwh(power),
-            cost=float((costs * power).sum()),
+            cost=cost,
         )
 
     def beats(self, other: Score) -> bool:

@@ -2,6 +2,11 @@
 
 Both algorithms read the same `ScheduleProblem`; a schedule is an `(N, T)` array of kW (EV `i`,
 step `t`). `violations` is the single definition of the hard constraints of DESIGN §2.
+
+With a solar *surplus* forecast (`surplus_kw`, the PV power beyond the non-EV load, already part
+of `limit_kw`) the limits stay as they are: only what energy costs changes. EV energy at step `t`
+up to the surplus costs `feed_in_price` per kWh (the export it replaces), the rest the step's
+price; without prices, grid energy costs 1 and solar 0 per kWh (`grid_prices`, `solar_discount`).
 """
 
 from collections.abc import Sequence
@@ -37,6 +42,10 @@ class ScheduleProblem:
     prices: FloatArray | None
     #: Step length (h).
     step_hours: float
+    #: Forecast PV power beyond the non-EV load per step (kW, >= 0), or None (no solar).
+    surplus_kw: FloatArray | None = None
+    #: What a kWh of surplus earns when exported (per kWh; counts only with prices).
+    feed_in_price: float = 0.0
 
     @classmethod
     def from_evs(
@@ -46,10 +55,14 @@ class ScheduleProblem:
         now: datetime,
         params: SchedulingParameters,
         prices: Sequence[float] | None = None,
+        *,
+        surplus_kw: Sequence[float] | None = None,
+        feed_in_price: float = 0.0,
     ) -> ScheduleProblem:
-        """Build the arrays; a limit or price list of the wrong length is a `ValueError`.
+        """Build the arrays; a limit, price or surplus list of the wrong length is a `ValueError`.
 
-        A limit that is negative or not a number is read as 0: the site then has no room.
+        A limit that is negative or not a number is read as 0: the site then has no room. Prices
+        and the surplus must be finite numbers (the surplus also >= 0), like the feed-in price.
         """
         limit = np.asarray(peak_power_demand, dtype=np.float64)
         if limit.shape != (params.steps,):
@@ -62,6 +75,19 @@ class ScheduleProblem:
             if price_array.shape != (params.steps,) or not np.isfinite(price_array).all():
                 msg = f"prices must be {params.steps} finite values"
                 raise ValueError(msg)
+        surplus_array = None
+        if surplus_kw is not None:
+            surplus_array = np.asarray(surplus_kw, dtype=np.float64)
+            if (
+                surplus_array.shape != (params.steps,)
+                or not np.isfinite(surplus_array).all()
+                or (surplus_array < 0).any()
+            ):
+                msg = f"surplus must be {params.steps} finite values >= 0"
+                raise ValueError(msg)
+        if not np.isfinite(feed_in_price):
+            msg = f"feed-in price must be a finite number, got {feed_in_price}"
+            raise ValueError(msg)
         return cls(
             ev_ids=tuple(ev.ev_id for ev in evs),
             start=np.array([ev.arrival_index(now, params) for ev in evs], dtype=np.int64),
@@ -73,6 +99,8 @@ class ScheduleProblem:
             limit_kw=limit,
             prices=price_array,
             step_hours=params.step_hours,
+            surplus_kw=surplus_array,
+            feed_in_price=float(feed_in_price),
         )
 
     @property
@@ -84,6 +112,56 @@ class ScheduleProblem:
     def n_steps(self) -> int:
         """Number of steps."""
         return int(self.limit_kw.size)
+
+    @property
+    def priced(self) -> bool:
+        """Whether energy has a cost (prices or a surplus), not only a time (earlier is better)."""
+        return self.prices is not None or self.surplus_kw is not None
+
+    def grid_prices(self) -> FloatArray | None:
+        """Price per kWh from the grid per step: `prices`; 1 with a surplus only; else None."""
+        if self.prices is not None:
+            return self.prices
+        if self.surplus_kw is not None:
+            return np.ones(self.n_steps)
+        return None
+
+    def solar_discount(self) -> FloatArray | None:
+        """What a kWh of surplus saves against the grid per step (>= 0); None without a surplus.
+
+        `price - feed_in` where that is positive (without prices `1 - 0`). Where the price is
+        below the feed-in price (negative prices), using the surplus saves nothing: the cost
+        counts that step's EV energy at the price, as if the surplus were exported at the feed-in
+        price (see `linear_program.py`).
+        """
+        grid = self.grid_prices()
+        if grid is None or self.surplus_kw is None:
+            return None
+        feed_in = self.feed_in_price if self.prices is not None else 0.0
+        return np.asarray(np.maximum(grid - feed_in, 0.0), dtype=np.float64)
+
+    def solar_credit_kwh(self, power: FloatArray) -> FloatArray:
+        """Per step, the kWh of the EVs' energy worth the discount: `min(sum of power, surplus)`."""
+        if self.surplus_kw is None:
+            return np.zeros(self.n_steps)
+        used = np.minimum(np.clip(power, 0.0, None).sum(axis=0), self.surplus_kw)
+        return np.asarray(used * self.step_hours, dtype=np.float64)
+
+    def energy_cost(self, power: FloatArray) -> float:
+        """What a schedule's energy costs: grid kWh at the price, surplus kWh at the feed-in price.
+
+        Zero without prices and surplus; with a surplus only, the grid kWh (at 1 each). Where the
+        price is below the feed-in price, all of that step's energy counts at the price.
+        """
+        grid = self.grid_prices()
+        if grid is None:
+            return 0.0
+        kwh = np.clip(power, 0.0, None).sum(axis=0) * self.step_hours
+        cost = float(grid @ kwh)
+        discount = self.solar_discount()
+        if discount is not None:
+            cost -= float(discount @ self.solar_credit_kwh(power))
+        return cost
 
     def window_mask(self) -> NDArray[np.bool_]:
         """`(N, T)`: True where EV `i` may charge at step `t`."""

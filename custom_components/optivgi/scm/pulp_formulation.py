@@ -86,10 +86,11 @@ def solve_with_pulp(
     min_fraction = _leximin(model, solve, delivered, fair, problem) if fair else 0.0
     energy = solve(total + 0, pulp.LpMaximize)
     model += total >= energy * (1 - STAGE_SLACK) - STAGE_SLACK, "hold_energy"
-    if problem.prices is not None:
+    if problem.priced:
         _hold_track(model, solve, x, problem)
     costs = step_costs(problem)
-    cost = solve(pulp.lpSum(var * costs[i, t] * dt for (i, t), var in x.items()), pulp.LpMinimize)
+    objective = pulp.lpSum(var * costs[i, t] * dt for (i, t), var in x.items())
+    cost = solve(objective + _grid_import(model, by_step, problem), pulp.LpMinimize)
 
     power = np.zeros((problem.n_evs, problem.n_steps))
     for (i, t), var in x.items():
@@ -100,6 +101,32 @@ def solve_with_pulp(
         build_s=build_s,
         solve_s=solve_s,
     )
+
+
+def _grid_import(
+    model: pulp.LpProblem, by_step: dict[int, list[pulp.LpVariable]], problem: ScheduleProblem
+) -> pulp.LpAffineExpression:
+    """With a surplus: what it saves, via the grid import `g[t]` of each step (0 without one).
+
+    `x` already pays the grid price per kWh; the import `g >= 0`, `g >= P - S`, `g <= P` (P the
+    EVs' power, S the surplus) turns the `P - g` kWh from the surplus into feed-in-priced ones,
+    so the cost is `price * g + feed_in * (P - g)` per hour (see `linear_program.py`).
+    """
+    grid_prices = problem.grid_prices()
+    terms: list[pulp.LpAffineExpression] = []
+    if grid_prices is None or problem.surplus_kw is None:
+        return pulp.lpSum(terms)
+    # The signed difference, not `solar_discount`: where the price is below the feed-in price,
+    # `g <= P` alone must keep this bounded (and then it saves nothing).
+    feed_in = problem.feed_in_price if problem.prices is not None else 0.0
+    for t, present in by_step.items():
+        if problem.surplus_kw[t] > TOLERANCE:
+            power = pulp.lpSum(present)
+            grid = model.add_variable(f"g_{t}", lowBound=0)
+            model += grid >= power - problem.surplus_kw[t], f"import_{t}"
+            model += grid <= power, f"import_cap_{t}"
+            terms.append((grid - power) * (grid_prices[t] - feed_in) * problem.step_hours)
+    return pulp.lpSum(terms)
 
 
 def _hold_track(

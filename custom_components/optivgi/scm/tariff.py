@@ -7,6 +7,9 @@ offline optimum with the tariff, 100 % without). So only energy beyond a *buffer
 car first gets, within the first half of its stay in the horizon, at least `TRACK_SHARE` of what
 the earliest plan (the one without prices) gives it there. The earliest plan meets every buffer,
 so the stages stay feasible, and the rest of the energy goes where it is cheapest.
+
+A solar surplus forecast moves energy the same way (to the sunny hours), so the buffers hold
+whenever energy has a cost: with prices, a surplus, or both (`ScheduleProblem.priced`).
 """
 
 import numpy as np

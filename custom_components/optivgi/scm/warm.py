@@ -51,6 +51,9 @@ def fingerprint(algorithm: str, problem: ScheduleProblem) -> bytes:
     ):
         digest.update(np.ascontiguousarray(array).tobytes())
     digest.update(b"p" if problem.prices is None else problem.prices.tobytes())
+    if problem.surplus_kw is not None:  # absent: the digest is the one without a surplus
+        digest.update(b"s" + problem.surplus_kw.tobytes())
+        digest.update(np.float64(problem.feed_in_price).tobytes())
     digest.update(np.float64(problem.step_hours).tobytes())
     return digest.digest()
 
