@@ -12,6 +12,7 @@ from typing import Any
 from unittest.mock import AsyncMock, patch
 
 from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
     SOURCE_USER,
     ConfigEntry,
     ConfigFlowResult,
@@ -44,6 +45,11 @@ from custom_components.optivgi.const import (
     CONF_PLUG_ENTITY,
     CONF_PLUG_STATES,
     CONF_POWER_ENTITY,
+    CONF_PRICE_AREA,
+    CONF_PRICE_CONFIG_ENTRY,
+    CONF_PRICE_ENTITY,
+    CONF_PRICE_HOME,
+    CONF_PRICE_SOURCE,
     CONF_REPLAN_MIN,
     CONF_RESOLUTION_MIN,
     CONF_SAFETY_MARGIN_KW,
@@ -60,6 +66,7 @@ from custom_components.optivgi.const import (
     AlgorithmChoice,
     Control,
 )
+from custom_components.optivgi.price_flow import PRICES_SECTION
 
 TRANSLATIONS: dict[str, Any] = json.loads(
     (
@@ -975,3 +982,233 @@ async def test_supported_subentry_types(hass: HomeAssistant, site: MockConfigEnt
         SUBENTRY_TYPE_CHARGER: ChargerSubentryFlowHandler
     }
     assert OptiVgiConfigFlow.async_supports_options_flow(site)
+
+
+# The site's energy prices (a collapsed section of the site settings, stored flat).
+
+PRICE_ATTRIBUTES: dict[str, Any] = {
+    "unit_of_measurement": "EUR/kWh",
+    "raw_today": [
+        {"start": "2026-01-05T00:00:00+01:00", "end": "2026-01-05T01:00:00+01:00", "value": 0.2}
+    ],
+    "raw_tomorrow": [],
+}
+
+
+@pytest.fixture
+def price_sources(hass: HomeAssistant) -> dict[str, str]:
+    """A price sensor, a sensor without prices, Nord Pool entries with one and two areas."""
+    hass.states.async_set("sensor.spot_price", "0.2", PRICE_ATTRIBUTES)
+    hass.states.async_set("sensor.no_prices", "0.2", {"unit_of_measurement": "EUR/kWh"})
+    one = MockConfigEntry(domain="nordpool", data={"areas": ["SE3"], "currency": "SEK"})
+    two = MockConfigEntry(domain="nordpool", data={"areas": ["SE3", "SE4"], "currency": "SEK"})
+    other = MockConfigEntry(domain="ocpp", data={})
+    for entry in (one, two, other):
+        entry.add_to_hass(hass)
+    return {"one_area": one.entry_id, "two_areas": two.entry_id, "other": other.entry_id}
+
+
+def section_suggestions(result: ConfigFlowResult) -> dict[str, Any]:
+    """The suggested values of the price section of a shown site form."""
+    schema = result["data_schema"]
+    assert schema is not None
+    [prices] = [value for key, value in schema.schema.items() if str(key) == PRICES_SECTION]
+    assert prices.options == {"collapsed": True}
+    return {
+        str(key): key.description["suggested_value"]
+        for key in prices.schema.schema
+        if key.description and "suggested_value" in key.description
+    }
+
+
+async def test_price_settings_hold_only_what_their_source_uses(
+    hass: HomeAssistant, site: MockConfigEntry, price_sources: dict[str, str]
+) -> None:
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    assert section_suggestions(result) == {CONF_PRICE_SOURCE: "none"}
+    # Fields of another source kind, left over from switching, are not stored.
+    prices = {
+        CONF_PRICE_SOURCE: "entity",
+        CONF_PRICE_ENTITY: "sensor.spot_price",
+        CONF_PRICE_CONFIG_ENTRY: price_sources["one_area"],
+        CONF_PRICE_HOME: "Cabin",
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, PRICES_SECTION: prices}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(site.options) == {
+        **SETTINGS_STORED,
+        CONF_PRICE_SOURCE: "entity",
+        CONF_PRICE_ENTITY: "sensor.spot_price",
+    }
+
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    assert assert_form(result, "init", OPTIONS) == SETTINGS_INPUT  # none of it at the top
+    assert section_suggestions(result) == {
+        CONF_PRICE_SOURCE: "entity",
+        CONF_PRICE_ENTITY: "sensor.spot_price",
+    }
+    # Back to no source: the price keys go.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, PRICES_SECTION: {CONF_PRICE_SOURCE: "none"}}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(site.options) == SETTINGS_STORED
+
+
+@pytest.mark.parametrize(
+    ("prices", "stored"),
+    [
+        (
+            {CONF_PRICE_SOURCE: "nordpool", CONF_PRICE_CONFIG_ENTRY: "one_area"},
+            {CONF_PRICE_SOURCE: "nordpool", CONF_PRICE_CONFIG_ENTRY: "one_area"},
+        ),
+        (
+            {
+                CONF_PRICE_SOURCE: "nordpool",
+                CONF_PRICE_CONFIG_ENTRY: "two_areas",
+                CONF_PRICE_AREA: "SE4",
+                CONF_PRICE_ENTITY: "sensor.spot_price",
+            },
+            {
+                CONF_PRICE_SOURCE: "nordpool",
+                CONF_PRICE_CONFIG_ENTRY: "two_areas",
+                CONF_PRICE_AREA: "SE4",
+            },
+        ),
+        (
+            {CONF_PRICE_SOURCE: "tibber", CONF_PRICE_HOME: "  Cabin ", CONF_PRICE_AREA: "SE3"},
+            {CONF_PRICE_SOURCE: "tibber", CONF_PRICE_HOME: "Cabin"},
+        ),
+        ({CONF_PRICE_SOURCE: "tibber", CONF_PRICE_HOME: " "}, {CONF_PRICE_SOURCE: "tibber"}),
+    ],
+)
+async def test_action_price_sources_accepted(
+    hass: HomeAssistant,
+    *,
+    site: MockConfigEntry,
+    price_sources: dict[str, str],
+    prices: dict[str, Any],
+    stored: dict[str, Any],
+) -> None:
+    MockConfigEntry(domain="tibber", data={}).add_to_hass(hass)
+    entry_ids = {**price_sources}
+    prices = {
+        k: entry_ids.get(v, v) if k == CONF_PRICE_CONFIG_ENTRY else v for k, v in prices.items()
+    }
+    stored = {
+        k: entry_ids.get(v, v) if k == CONF_PRICE_CONFIG_ENTRY else v for k, v in stored.items()
+    }
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, PRICES_SECTION: prices}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(site.options) == {**SETTINGS_STORED, **stored}
+
+
+PRICE_ERRORS = [
+    pytest.param({CONF_PRICE_SOURCE: "entity"}, "price_entity_required", id="entity-not-picked"),
+    pytest.param(
+        {CONF_PRICE_SOURCE: "entity", CONF_PRICE_ENTITY: "sensor.missing"},
+        "entity_not_found",
+        id="entity-missing",
+    ),
+    pytest.param(
+        {CONF_PRICE_SOURCE: "entity", CONF_PRICE_ENTITY: "sensor.no_prices"},
+        "price_entity_invalid",
+        id="entity-without-prices",
+    ),
+    pytest.param(
+        {CONF_PRICE_SOURCE: "nordpool"}, "price_nordpool_entry_required", id="nordpool-no-entry"
+    ),
+    pytest.param(
+        {CONF_PRICE_SOURCE: "nordpool", CONF_PRICE_CONFIG_ENTRY: "other"},
+        "price_nordpool_entry_required",
+        id="nordpool-entry-of-another-integration",
+    ),
+    pytest.param(
+        {CONF_PRICE_SOURCE: "nordpool", CONF_PRICE_CONFIG_ENTRY: "two_areas"},
+        "price_area_required",
+        id="nordpool-two-areas-none-picked",
+    ),
+    pytest.param({CONF_PRICE_SOURCE: "tibber"}, "price_tibber_not_set_up", id="tibber-missing"),
+]
+
+
+@pytest.mark.parametrize(("prices", "error"), PRICE_ERRORS)
+async def test_price_errors_are_shown_on_the_section(
+    hass: HomeAssistant,
+    *,
+    site: MockConfigEntry,
+    price_sources: dict[str, str],
+    prices: dict[str, Any],
+    error: str,
+) -> None:
+    if CONF_PRICE_CONFIG_ENTRY in prices:
+        prices = {**prices, CONF_PRICE_CONFIG_ENTRY: price_sources[prices[CONF_PRICE_CONFIG_ENTRY]]}
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, PRICES_SECTION: prices}
+    )
+    assert_form(result, "init", OPTIONS, {PRICES_SECTION: error})
+    # The chosen kind and its fields are offered again.
+    assert section_suggestions(result) == prices
+    assert dict(site.options) == SETTINGS_STORED
+
+
+async def test_site_created_and_reconfigured_with_a_price_source(
+    hass: HomeAssistant, price_sources: dict[str, str]
+) -> None:
+    prices = {CONF_PRICE_SOURCE: "entity", CONF_PRICE_ENTITY: "sensor.no_prices"}
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert section_suggestions(result) == {CONF_PRICE_SOURCE: "none"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Home", **SETTINGS_INPUT, PRICES_SECTION: prices}
+    )
+    assert_form(result, "user", CONFIG, {PRICES_SECTION: "price_entity_invalid"})
+    prices[CONF_PRICE_ENTITY] = "sensor.spot_price"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Home", **SETTINGS_INPUT, PRICES_SECTION: prices}
+    )
+    assert_form(result, "charger", CONFIG)
+    for user_input in (
+        {CONF_NAME: "Garage", CONF_CONTROL: Control.NUMBER},
+        {CONF_CONTROL_ENTITY: "number.wallbox_current"},
+        DETAILS_INPUT,
+    ):
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert dict(entry.options) == {**SETTINGS_STORED, **prices}
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    assert section_suggestions(result) == prices
+    nordpool = {
+        CONF_PRICE_SOURCE: "nordpool",
+        CONF_PRICE_CONFIG_ENTRY: price_sources["two_areas"],
+        CONF_PRICE_AREA: "SE3",
+    }
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Home", **SETTINGS_INPUT, PRICES_SECTION: nordpool}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert dict(entry.options) == {**SETTINGS_STORED, **nordpool}
+
+
+def test_price_errors_and_source_kinds_are_translated() -> None:
+    errors = {param.values[1] for param in PRICE_ERRORS}
+    for flow in (CONFIG, OPTIONS):
+        assert errors <= set(flow["error"])
+    labels = TRANSLATIONS["selector"][CONF_PRICE_SOURCE]["options"]
+    assert set(labels) == {"none", "entity", "nordpool", "tibber"}
+    for step in (CONFIG["step"]["user"], CONFIG["step"]["reconfigure"], OPTIONS["step"]["init"]):
+        section = step["sections"][PRICES_SECTION]
+        fields = {CONF_PRICE_SOURCE, CONF_PRICE_ENTITY, CONF_PRICE_CONFIG_ENTRY, CONF_PRICE_AREA}
+        fields |= {CONF_PRICE_HOME}
+        assert set(section["data"]) == set(section["data_description"]) == fields
+        assert section["name"]

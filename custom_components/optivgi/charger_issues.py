@@ -1,4 +1,4 @@
-"""Repair issues for chargers that cannot be commanded safely: raised, and cleared when fixed."""
+"""Repair issues a cycle raises and clears: unresponsive chargers, an unreadable price source."""
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -34,3 +34,21 @@ def async_update_charger_issues(hass: HomeAssistant, entry: ConfigEntry, plan: S
             )
         elif registry.async_get_issue(DOMAIN, issue_id(entry.entry_id, cid)) is not None:
             ir.async_delete_issue(hass, DOMAIN, issue_id(entry.entry_id, cid))
+
+
+@callback
+def async_update_price_issue(hass: HomeAssistant, entry: ConfigEntry, fault: str | None) -> None:
+    """An issue while the site's price source cannot be read (`PriceSource.fault`)."""
+    price_issue = f"price_source_{entry.entry_id}"
+    if fault is None:
+        ir.async_delete_issue(hass, DOMAIN, price_issue)  # nothing happens if there is none
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        price_issue,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=fault,
+        translation_placeholders={"site": entry.title},
+    )

@@ -5,6 +5,8 @@ Stored shapes (others read them):
 - `entry.data = {CONF_NAME: name}`, `entry.title = name`, `entry.unique_id = slugify(name)`.
 - `entry.options` = the site settings of `SITE_SETTINGS_SCHEMA`: floats in kW, ints in minutes or
   hours, `CONF_ALGORITHM` an `AlgorithmChoice` value. An optional entity that is not set is absent.
+  The form's `prices` section is stored flat: `CONF_PRICE_SOURCE` (a `PriceSourceKind` value) and
+  the keys of `PRICE_FIELDS` that its kind uses; no price source is stored as no price key at all.
 - `subentry.title` = the charger's name, `subentry.data` = its settings: `CONF_CONTROL` (a `Control`
   value), the keys of that control's step, and the keys of `CHARGER_DETAILS_SCHEMA` (floats in kWh,
   %, A and V, `CONF_PHASES` an int, `CONF_DEFAULT_DEPARTURE` as "HH:MM:SS"). An optional entity that

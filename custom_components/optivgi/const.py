@@ -18,6 +18,26 @@ CONF_RESOLUTION_MIN: Final = "resolution_min"
 CONF_HORIZON_H: Final = "horizon_h"
 CONF_REPLAN_MIN: Final = "replan_min"
 CONF_SAFETY_MARGIN_KW: Final = "safety_margin_kw"
+#: The site's energy price source (a `price_source.PriceSourceKind` value); absent means none.
+CONF_PRICE_SOURCE: Final = "price_source"
+#: Price source "entity": a sensor whose attributes list the prices.
+CONF_PRICE_ENTITY: Final = "price_entity"
+#: Price source "nordpool": the core Nord Pool config entry whose action is asked ...
+CONF_PRICE_CONFIG_ENTRY: Final = "price_config_entry"
+#: ... and, optionally, the one of its areas to use (needed when it has several).
+CONF_PRICE_AREA: Final = "price_area"
+#: Price source "tibber": optionally, the Tibber home (its nickname) when the account has several.
+CONF_PRICE_HOME: Final = "price_home"
+#: The site's solar forecast source (a `solar_forecast.SolarSourceKind` value); absent means none.
+CONF_SOLAR_SOURCE: Final = "solar_source"
+#: Solar source "energy": the config entry of an integration that gives Home Assistant's energy
+#: dashboard a solar forecast (Forecast.Solar, Open-Meteo Solar Forecast, Solcast, ...).
+CONF_SOLAR_CONFIG_ENTRY: Final = "solar_config_entry"
+#: Solar source "solcast": the Solcast sensors (a list: today's, tomorrow's, ...) whose
+#: `detailedForecast` attributes are read.
+CONF_SOLAR_ENTITY: Final = "solar_entity"
+#: With a solar source: what exported energy earns (currency per kWh, may be negative).
+CONF_FEED_IN_PRICE: Final = "feed_in_price"
 
 # Charger (config subentry).
 CONF_CONTROL: Final = "control"
@@ -69,6 +89,8 @@ DEFAULT_RESOLUTION_MIN: Final = 5
 DEFAULT_HORIZON_H: Final = 24
 DEFAULT_REPLAN_MIN: Final = 5
 DEFAULT_SAFETY_MARGIN_KW: Final = 0.5
+DEFAULT_PRICE_SOURCE: Final = "none"
+DEFAULT_SOLAR_SOURCE: Final = "none"
 
 #: Plug states that mean "a car is plugged in". OCPP's SuspendedEV/SuspendedEVSE are a car that
 #: is plugged in but paused (often by us); Finishing is a car still plugged after its session.

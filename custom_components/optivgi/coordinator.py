@@ -20,7 +20,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .charger_config import ChargerConfig
-from .charger_issues import async_update_charger_issues
+from .charger_issues import async_update_charger_issues, async_update_price_issue
 from .const import (
     CONF_ALGORITHM,
     CONF_HORIZON_H,
@@ -116,6 +116,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
         self._unsubscribe_sources: CALLBACK_TYPE | None = None
         self._control_ids: frozenset[str] = frozenset()
         self._metered: frozenset[str | None] = frozenset()
+        self._price_ids: frozenset[str] = frozenset()
         #: How many cycles ran, by reason kind (diagnostics; the demo counts solves with it).
         self.cycles = 0
 
@@ -147,6 +148,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
         # change is checked against them, 50 chargers' worth at a time.
         self._control_ids = frozenset(translation.control_entity_ids())
         self._metered = frozenset(translation.power_entity_ids() | {translation.site.grid_entity})
+        self._price_ids = frozenset(translation.prices.entity_ids())
         entity_ids = sorted(
             translation.trigger_entity_ids() | translation.power_entity_ids() | self._control_ids
         )
@@ -165,9 +167,12 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
 
     async def _async_source_changed(self, event: Event[EventStateChangedData]) -> None:
         old, new = event.data["old_state"], event.data["new_state"]
-        if old is not None and new is not None and old.state == new.state:
-            return  # attribute-only changes do not change the plan
         entity_id = event.data["entity_id"]
+        if old is not None and new is not None and old.state == new.state:
+            # Attribute-only changes do not change the plan, but for prices: tomorrow's come
+            # as attributes of an entity whose state is the price now.
+            if entity_id not in self._price_ids or old.attributes == new.attributes:
+                return
         if entity_id in self._control_ids:
             gone = [s is None or s.state in MISSING_STATES for s in (old, new)]
             if gone[0] == gone[1]:
@@ -231,6 +236,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
             )
         )
         async_update_charger_issues(self.hass, self.config_entry, plan)
+        async_update_price_issue(self.hass, self.config_entry, self.translation.prices.fault)
         self.hass.bus.async_fire(
             EVENT_SCHEDULE_UPDATED,
             {

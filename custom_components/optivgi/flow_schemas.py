@@ -14,6 +14,7 @@ from homeassistant.const import (
     UnitOfPower,
     UnitOfTime,
 )
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
     DeviceFilterSelectorConfig,
     DeviceSelector,
@@ -82,6 +83,7 @@ from .const import (
     AlgorithmChoice,
     Control,
 )
+from .price_flow import PRICE_SCHEMA, PRICES_SECTION
 
 #: The community OCPP integration (lbbrhzn/ocpp) whose devices an OCPP charger is picked from.
 OCPP_INTEGRATION: Final = "ocpp"
@@ -160,6 +162,8 @@ SITE_SETTINGS_SCHEMA = probatio.Schema(
         probatio.Required(CONF_SAFETY_MARGIN_KW): _box(
             minimum=0, step=0.1, unit=UnitOfPower.KILO_WATT
         ),
+        # Optional: a form sent without it (an older client) means no price source.
+        probatio.Optional(PRICES_SECTION): section(PRICE_SCHEMA, {"collapsed": True}),
     }
 )
 

@@ -36,6 +36,7 @@ from .flow_schemas import (
     POWER_UNITS,
     SITE_SETTINGS_SCHEMA,
 )
+from .price_flow import PRICE_KEYS, PRICES_SECTION, price_error, price_settings, price_suggestions
 
 type _EntityRules = Mapping[str, tuple[frozenset[str | None] | None, str]]
 
@@ -77,22 +78,28 @@ def entity_errors(
 
 
 def settings_from_input(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the stored site settings of a validated form (the name, if any, left out)."""
+    """Return the stored site settings of a validated form (the name, if any, left out).
+
+    The price section's settings are stored flat, like the others, and only those its source
+    kind uses: a Nord Pool entry left in the form after switching to an entity is not kept.
+    """
     settings = {
         str(key): user_input[str(key)]
         for key in SITE_SETTINGS_SCHEMA.schema
-        if str(key) in user_input
+        if str(key) in user_input and str(key) != PRICES_SECTION
     }
     settings[CONF_ALGORITHM] = ALGORITHM_OPTIONS[user_input[CONF_ALGORITHM]].value
+    settings.update(price_settings(user_input.get(PRICES_SECTION) or {}))
     return settings
 
 
 def settings_suggestions(settings: Mapping[str, Any]) -> dict[str, Any]:
     """Return stored site settings (and a name, if given) as the form's suggested values."""
     return {
-        **settings,
+        **{key: value for key, value in settings.items() if key not in PRICE_KEYS},
         CONF_ALGORITHM: AlgorithmChoice(settings[CONF_ALGORITHM]).name.lower(),
         CONF_RESOLUTION_MIN: str(settings[CONF_RESOLUTION_MIN]),
+        PRICES_SECTION: price_suggestions(settings),
     }
 
 
@@ -113,6 +120,8 @@ def validate_settings(hass: HomeAssistant, settings: Mapping[str, Any]) -> dict[
         errors[CONF_REPLAN_MIN] = "replan_shorter_than_resolution"
     if settings[CONF_SAFETY_MARGIN_KW] >= settings[CONF_SITE_LIMIT_KW]:
         errors[CONF_SAFETY_MARGIN_KW] = "margin_not_below_limit"
+    if (error := price_error(hass, settings)) is not None:
+        errors[PRICES_SECTION] = error
     return errors
 
 

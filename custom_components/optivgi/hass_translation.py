@@ -26,6 +26,7 @@ from .const import CONFIRM_WINDOW_S, LOGGER, SUBENTRY_TYPE_CHARGER, Control
 from .input_watch import InputWatch
 from .min_on_time import hold_on
 from .ocpp_profiles import stop_profile, valid_transaction
+from .price_source import PriceSource
 from .scm.constants import TOLERANCE, SchedulingParameters
 from .scm.ev import EV, ChargingProfile, ChargingRateUnit
 from .sessions import SessionTracker
@@ -68,6 +69,7 @@ class HomeAssistantTranslation(Translation):
         self.sessions = SessionTracker(store)
         self.actuator = Actuator(hass, {**self.chargers, **self.retired}, request_replan)
         self.reader = ChargerReader(hass, self.watch, self.actuator)
+        self.prices = PriceSource(hass, entry.options)
         self.intake = ChargerIntake(
             watch=self.watch,
             actuator=self.actuator,
@@ -82,7 +84,7 @@ class HomeAssistantTranslation(Translation):
     def trigger_entity_ids(self) -> set[str]:
         """Entities whose changes re-plan at once (the grid meter only past a threshold)."""
         chargers = {e for c in self.chargers.values() for e in c.trigger_entity_ids()}
-        return self.site.entity_ids() | chargers
+        return self.site.entity_ids() | chargers | self.prices.entity_ids()
 
     def control_entity_ids(self) -> set[str]:
         """Entities that command or report a limit: only their availability re-plans."""
@@ -203,6 +205,16 @@ class HomeAssistantTranslation(Translation):
                 after, freed = charger.floor_steps, charger.floor_kw - charger.solar_kw
                 room[after:] = [kw + freed for kw in room[after:]]
         return room
+
+    async def get_prices(self, group_name: str, now: datetime) -> list[float] | None:  # noqa: ARG002
+        """The source's price per step (the cap applied), None without prices (`price_source`)."""
+        if self.reading is None:
+            return None
+        prices = await self.prices.async_step_prices(
+            now, self.params, self.store.controls.price_cap
+        )
+        self.reading = replace(self.reading, prices=prices)
+        return list(prices.planning) if prices is not None else None
 
     def setpoint_kw(self, cid: str, ev: EV | None) -> float:
         """What the plan gives a charger now (kW): its floor plus its first planned step."""

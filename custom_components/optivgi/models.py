@@ -71,6 +71,10 @@ class ChargerPlan:
     why: PlanReason | None = None
     #: Its charge mode (`site_controls.ChargeMode` value): what the plan was asked to do.
     mode: str = "smart"
+    #: What its plan costs at the source's prices (currency), None without prices; a lower
+    #: bound when `cost_complete` is False (some planned steps have no known price).
+    cost: float | None = None
+    cost_complete: bool = True
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -101,3 +105,8 @@ class SitePlan:
     reserved_kw: float = 0.0
     #: The site limit now (kW), before the load beside the chargers and the margin.
     limit_kw: float = 0.0
+    #: What all plans cost (currency, None without prices), in which currency (None: Home
+    #: Assistant's), and until when prices are known (the plan ahead of it is earliest-first).
+    cost: float | None = None
+    currency: str | None = None
+    prices_until: datetime | None = None

@@ -1,7 +1,7 @@
-"""Each charger's request as numbers: the energy for this session and, with a SoC sensor, a target.
+"""Numbers: each charger's request (energy, target SoC) and, with prices, the site's price cap.
 
-The same request the `set_charging_request` action sets (kept in the site's store until the car
-leaves); until one is set, a number shows the charger's default. Setting one re-plans at once.
+A request is the same the `set_charging_request` action sets (kept in the site's store until the
+car leaves); until one is set, a number shows the charger's default. Setting one re-plans at once.
 """
 
 from collections.abc import Callable
@@ -15,7 +15,7 @@ from homeassistant.components.number import (
     NumberMode,
 )
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.const import PERCENTAGE, UnitOfEnergy
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -25,6 +25,8 @@ from .coordinator import OptiVgiConfigEntry, OptiVgiCoordinator
 from .entity import OptiVgiControlEntity, async_register_site_device
 from .limits import MAX_REQUEST_ENERGY_KWH
 from .request_entities import async_update_request
+from .service_validation import translated
+from .site_controls import MAX_PRICE_CAP
 from .store import ChargingRequest
 
 PARALLEL_UPDATES = 0
@@ -88,6 +90,8 @@ async def async_setup_entry(
     """Add each charger's request numbers to its device."""
     coordinator = entry.runtime_data.coordinator
     async_register_site_device(hass, entry)
+    if coordinator.translation.prices.configured:
+        async_add_entities([OptiVgiPriceCapNumber(coordinator, PRICE_CAP)])
     for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_CHARGER):
         charger = coordinator.translation.chargers[subentry.subentry_id]
         async_add_entities(
@@ -128,3 +132,42 @@ class OptiVgiRequestNumber(OptiVgiControlEntity, NumberEntity):
             await async_update_request(self, target_soc=value)
         else:
             await async_update_request(self, energy_kwh=value)
+
+
+PRICE_CAP = NumberEntityDescription(
+    key="price_cap",
+    translation_key="price_cap",
+    entity_category=EntityCategory.CONFIG,
+    native_min_value=-MAX_PRICE_CAP,
+    native_max_value=MAX_PRICE_CAP,
+    native_step=0.001,
+    mode=NumberMode.BOX,
+)
+
+
+class OptiVgiPriceCapNumber(OptiVgiControlEntity, NumberEntity):
+    """The site's price cap: steps priced above it are used only when a departure needs them.
+
+    Unknown while there is no cap; its maximum means no cap.
+    """
+
+    def __init__(
+        self, coordinator: OptiVgiCoordinator, description: NumberEntityDescription
+    ) -> None:
+        """A number on the site's device, in the prices' currency per kWh."""
+        super().__init__(coordinator, description)
+        currency = coordinator.data.currency if coordinator.data is not None else None
+        self._attr_native_unit_of_measurement = (
+            f"{currency or coordinator.hass.config.currency}/{UnitOfEnergy.KILO_WATT_HOUR}"
+        )
+
+    @property
+    @override
+    def native_value(self) -> float | None:
+        return self.coordinator.store.controls.price_cap
+
+    @override
+    async def async_set_native_value(self, value: float) -> None:
+        with translated():
+            self.coordinator.store.set_price_cap(None if value >= MAX_PRICE_CAP else value)
+        await self.async_changed("price cap")

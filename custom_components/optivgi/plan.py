@@ -9,6 +9,8 @@ from datetime import datetime
 
 from .charger_config import ChargerConfig
 from .models import ChargerPlan, ChargerStatus, ScheduleChange, SitePlan
+from .plan_cost import planned_cost
+from .price_source import StepPrices
 from .reasons import explain
 from .scm.constants import TOLERANCE, SchedulingParameters
 from .scm.ev import EV, kw_to_amps
@@ -56,6 +58,7 @@ def _charger_plan(
     report: CycleReport,
     room: float,
     params: SchedulingParameters,
+    prices: StepPrices | None,
 ) -> ChargerPlan:
     cid = charger.charger_id
     planned_power = list(ev.power) if ev is not None and ev.power else [0.0] * params.steps
@@ -74,6 +77,9 @@ def _charger_plan(
         planned + reading.floor_kw * params.step_hours * floor_steps, reading.requested_kwh
     )
     changes = schedule_changes(power, report.now, params)
+    cost, complete = None, True
+    if prices is not None:
+        cost, complete = planned_cost(power, prices.actual, params.resolution)
     known = reading.fault != "unavailable" and not reading.unresponsive
     if reading.fault is not None:
         setpoint = 0.0  # a charger that failed is being stopped
@@ -98,6 +104,8 @@ def _charger_plan(
         reason=reading.fault if reading.fault is not None or reading.unresponsive else None,
         error=reading.fault_detail,
         mode=str(reading.mode),
+        cost=round(cost, 4) if cost is not None else None,
+        cost_complete=complete,
     )
 
 
@@ -121,6 +129,7 @@ def build_site_plan(
             report=report,
             room=reading.plan_kw,
             params=params,
+            prices=reading.prices,
         )
         for cid, charger in chargers.items()
     }
@@ -139,6 +148,7 @@ def build_site_plan(
                 resolution=params.resolution,
                 budget_per_step_kw=budget_per_step,
                 min_kw=chargers[cid].min_kw,
+                prices=reading.prices.planning if reading.prices is not None else None,
             ),
         )
         for cid, plan in plans.items()
@@ -161,4 +171,9 @@ def build_site_plan(
         degraded=reading.budget.degraded,
         reserved_kw=round(reading.reserved_kw, 3),
         limit_kw=round(reading.budget.limit_kw, 3),
+        cost=None
+        if reading.prices is None
+        else round(sum(p.cost or 0.0 for p in plans.values()), 4),
+        currency=reading.prices.currency if reading.prices is not None else None,
+        prices_until=reading.prices.known_until if reading.prices is not None else None,
     )

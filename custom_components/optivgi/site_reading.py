@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .price_source import StepPrices
 from .site_budget import Budget
 from .site_controls import ChargeMode
 
@@ -55,6 +56,8 @@ class SiteReading:
     #: The room for planned EVs (kW): the budget less what is counted apart.
     plan_kw: float
     chargers: Mapping[str, ChargerReading] = field(default_factory=dict)
+    #: The price source's prices of this cycle's grid, None without any.
+    prices: StepPrices | None = None
 
     def floor_per_step(self, steps: int) -> list[float]:
         """What the floors count per step (kW): *Fast* floors only for their own steps."""

@@ -94,11 +94,12 @@ class PulpNumericalAlgorithm(Algorithm):
             # Nothing is safer than no power at all, should even the heuristic break a rule.
             repair.offer(np.zeros_like(power) if problem.violations(heuristic) else heuristic)
             # Each candidate is computed only when the one before has not reached the bound. With
-            # a surplus the relaxed plan follows the sun, often below the minimums, and the
-            # heuristic's earliest schedule ignores what energy costs: the first candidate is
+            # prices or a surplus the relaxed plan follows them, often below the minimums, and
+            # the heuristic's earliest schedule ignores what energy costs: the first candidate is
             # tried even if that schedule reaches the bound (measured with `scripts/simulate`,
-            # PV day, seed 2: 51.7 instead of 53.4, below the tariff only's 52.3).
-            settled = repair.done() and problem.surplus_kw is None
+            # PV day, seed 2: 51.7 instead of 53.4; a home car with a 6 A minimum and a cap
+            # charged 22 of its 30 kWh in the dear hours, `test_site_prices.py`).
+            settled = repair.done() and not problem.priced
             for on, how in () if settled else self._supports(repair, power, heuristic):
                 repair.try_steps(on, how)
                 if repair.done():
