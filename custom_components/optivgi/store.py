@@ -38,6 +38,7 @@ class RequestStore:
         self.sessions: dict[str, Session] = {}
         #: What the site's control entities set (its switch, the chargers' modes, the cap).
         self.controls = SiteControls()
+        self._save_pending = False
 
     @property
     def control_chargers(self) -> bool:
@@ -120,9 +121,14 @@ class RequestStore:
         return subentry.title if subentry is not None else str(charger_id)[:40]
 
     def _save(self) -> None:
-        self._store.async_delay_save(self._data, SAVE_DELAY_S)
+        # Once until it is written: every cycle updates each plugged-in car's session, and
+        # re-arming the delayed write 50 times a cycle is the loop's time, not the disk's.
+        if not self._save_pending:
+            self._save_pending = True
+            self._store.async_delay_save(self._data, SAVE_DELAY_S)
 
     def _data(self) -> dict[str, Any]:
+        self._save_pending = False  # read at write time: later changes schedule a new write
         return {
             "requests": {k: as_json(v) for k, v in self.requests.items()},
             "reservations": [as_json(v) for v in self.reservations.values()],
