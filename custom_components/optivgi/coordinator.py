@@ -168,11 +168,15 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
     async def _async_source_changed(self, event: Event[EventStateChangedData]) -> None:
         old, new = event.data["old_state"], event.data["new_state"]
         entity_id = event.data["entity_id"]
-        if old is not None and new is not None and old.state == new.state:
-            # Attribute-only changes do not change the plan, but for prices: tomorrow's come
-            # as attributes of an entity whose state is the price now.
-            if entity_id not in self._price_ids or old.attributes == new.attributes:
-                return
+        # Attribute-only changes do not change the plan, but for prices: tomorrow's come as
+        # attributes of an entity whose state is the price now.
+        if (
+            old is not None
+            and new is not None
+            and old.state == new.state
+            and (entity_id not in self._price_ids or old.attributes == new.attributes)
+        ):
+            return
         if entity_id in self._control_ids:
             gone = [s is None or s.state in MISSING_STATES for s in (old, new)]
             if gone[0] == gone[1]:
