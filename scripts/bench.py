@@ -89,6 +89,8 @@ def evs_of(scenario: Scenario) -> list[EV]:
             arrival_time=ev.arrival,
             departure_time=ev.departure,
             energy=ev.energy_kwh,
+            phases=ev.phases,
+            site_phases=ev.site_phases,
         )
         for ev in scenario.evs
     ]
@@ -103,11 +105,21 @@ def params_of(scenario: Scenario) -> SchedulingParameters:
     )
 
 
+def problem_of(scenario: Scenario) -> ScheduleProblem:
+    """The scenario's problem, per-phase limits included."""
+    return ScheduleProblem.from_evs(
+        evs_of(scenario),
+        scenario.limit_kw,
+        scenario.now,
+        params_of(scenario),
+        scenario.prices,
+        phase_limits_a=scenario.phase_limits_a,
+    )
+
+
 def judge(scenario: Scenario, run: Run, power: np.ndarray) -> Run:
     """Fill in the energy figures and the violations of a schedule."""
-    problem = ScheduleProblem.from_evs(
-        evs_of(scenario), scenario.limit_kw, scenario.now, params_of(scenario), scenario.prices
-    )
+    problem = problem_of(scenario)
     requested = float(problem.energy_kwh.sum())
     delivered = problem.delivered_kwh(power)
     run.delivered_pct = 100 * problem.useful_kwh(power) / requested
@@ -122,7 +134,12 @@ def run_ours(scenario: Scenario, algorithm_cls: type[Algorithm], *, measure_memo
     evs = evs_of(scenario)
     started = time.perf_counter()
     algorithm = algorithm_cls(
-        evs, scenario.limit_kw, scenario.now, params_of(scenario), scenario.prices
+        evs,
+        scenario.limit_kw,
+        scenario.now,
+        params_of(scenario),
+        scenario.prices,
+        phase_limits_a=scenario.phase_limits_a,
     )
     result = algorithm.calculate()
     total = time.perf_counter() - started
@@ -137,7 +154,12 @@ def run_ours(scenario: Scenario, algorithm_cls: type[Algorithm], *, measure_memo
     if measure_memory:
         tracemalloc.start()
         algorithm_cls(
-            evs_of(scenario), scenario.limit_kw, scenario.now, params_of(scenario), scenario.prices
+            evs_of(scenario),
+            scenario.limit_kw,
+            scenario.now,
+            params_of(scenario),
+            scenario.prices,
+            phase_limits_a=scenario.phase_limits_a,
         ).calculate()
         run.peak_py_mem_mb = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
@@ -146,9 +168,7 @@ def run_ours(scenario: Scenario, algorithm_cls: type[Algorithm], *, measure_memo
 
 def run_pulp_model(scenario: Scenario) -> Run:
     """The same LP built through PuLP (the test oracle): what building through PuLP costs."""
-    problem = ScheduleProblem.from_evs(
-        evs_of(scenario), scenario.limit_kw, scenario.now, params_of(scenario), scenario.prices
-    )
+    problem = problem_of(scenario)
     started = time.perf_counter()
     solution = solve_with_pulp(problem, problem.open_cells(), np.zeros(problem.n_evs))
     run = Run(
@@ -310,9 +330,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 def with_exact_gap(scenario: Scenario, run: Run, power: np.ndarray) -> Run:
     """Compare a schedule with the exact mixed-integer optimum, where that is affordable."""
-    problem = ScheduleProblem.from_evs(
-        evs_of(scenario), scenario.limit_kw, scenario.now, params_of(scenario), scenario.prices
-    )
+    problem = problem_of(scenario)
     cells = problem.open_cells() & (problem.min_kw > 0)[:, None]
     if not cells.any() or cells.sum() > EXACT_MAX_CELLS:
         return run
@@ -342,7 +360,12 @@ def rss_child(family: str, n_evs: int, steps: int, seconds: int) -> None:
     scenario = FAMILIES[family](n_evs, steps, timedelta(seconds=seconds), 0)
     evs = evs_of(scenario)
     algorithm = PulpNumericalAlgorithm(
-        evs, scenario.limit_kw, scenario.now, params_of(scenario), scenario.prices
+        evs,
+        scenario.limit_kw,
+        scenario.now,
+        params_of(scenario),
+        scenario.prices,
+        phase_limits_a=scenario.phase_limits_a,
     )
     before = _memory_mb("VmRSS")
     started = time.perf_counter()
@@ -396,10 +419,15 @@ def run_family(family: str, size: tuple[int, int, int], seeds: int, *, upstream:
         lp = run_ours(scenario, PulpNumericalAlgorithm, measure_memory=False)
         runs.append(lp)
         runs.append(run_ours(scenario, GoAlgorithm, measure_memory=False))
-        if family == "minimums" and n_evs * steps <= EXACT_MAX_CELLS:
+        if family.endswith("minimums") and n_evs * steps <= EXACT_MAX_CELLS:
             evs = evs_of(scenario)
             algorithm = PulpNumericalAlgorithm(
-                evs, scenario.limit_kw, scenario.now, params_of(scenario), scenario.prices
+                evs,
+                scenario.limit_kw,
+                scenario.now,
+                params_of(scenario),
+                scenario.prices,
+                phase_limits_a=scenario.phase_limits_a,
             )
             algorithm.calculate()
             with_exact_gap(scenario, lp, np.array([ev.power for ev in evs]).reshape(len(evs), -1))

@@ -30,11 +30,18 @@ class ScenarioEV:
     energy_kwh: float
     min_kw: float
     max_kw: float
+    #: The charger's phases and the site phases the car draws on (None: `EV`'s default).
+    phases: int = 1
+    site_phases: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class Scenario:
-    """A site: its EVs, the EV budget per step (kW) and optionally a price per kWh per step."""
+    """A site: its EVs, the EV budget per step (kW) and optionally a price per kWh per step.
+
+    `phase_limits_a` optionally adds a per-phase fuse: the current (A) left for EVs per step on
+    L1, L2 and L3 (not sent to upstream, which has none).
+    """
 
     name: str
     now: datetime
@@ -43,6 +50,7 @@ class Scenario:
     evs: tuple[ScenarioEV, ...]
     limit_kw: tuple[float, ...]
     prices: tuple[float, ...] | None = None
+    phase_limits_a: tuple[tuple[float, ...], ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The scenario in the upstream reference runner's input format (it has no prices)."""
@@ -235,6 +243,53 @@ def unreachable_scenario(n_evs: int, steps: int, resolution: timedelta, seed: in
     )
 
 
+#: Phase-to-neutral voltage of the phase-limited families (V).
+PHASE_VOLTS = 230.0
+
+
+def _wired(evs: tuple[ScenarioEV, ...], rng: np.random.Generator) -> tuple[ScenarioEV, ...]:
+    """Typed chargers (`_with_minimums`): 3-phase ones on all phases, 1-phase on a random one."""
+    out = []
+    for ev in evs:
+        if ev.max_kw > 8:  # 11 or 22 kW: a 3-phase charger
+            out.append(replace(ev, phases=3, site_phases=None))
+        else:
+            out.append(replace(ev, phases=1, site_phases=(int(rng.integers(0, 3)),)))
+    return tuple(out)
+
+
+def _phase_fuse(scenario: Scenario, rng: np.random.Generator) -> tuple[tuple[float, ...], ...]:
+    """Per-phase room (A): the kW limit split evenly, plus a margin, less an uneven house load.
+
+    One phase carries an evening peak (cooking), so the phases differ and change every step.
+    """
+    hours = _hours_of_day(scenario)
+    even = np.asarray(scenario.limit_kw) * 1000 / (3 * PHASE_VOLTS) * float(rng.uniform(0.9, 1.3))
+    peak = np.exp(-(((hours - 19) / 1.5) ** 2))
+    shares = np.full((scenario.steps, 3), 1.0)
+    shares[:, int(rng.integers(0, 3))] -= 0.5 * peak
+    shares -= 0.05 * rng.random((scenario.steps, 3))
+    limits = np.clip(even[:, None] * shares, 0.0, None)
+    return tuple(tuple(row) for row in np.round(limits, 3).tolist())
+
+
+def phases_scenario(n_evs: int, steps: int, resolution: timedelta, seed: int) -> Scenario:
+    """The house site on 1- and 3-phase chargers (no minimums) under a per-phase fuse as well."""
+    base = house_scenario(n_evs, steps, resolution, seed)
+    rng = np.random.default_rng(seed + 7000)
+    evs = tuple(replace(ev, min_kw=0.0) for ev in _wired(_with_minimums(base.evs, rng), rng))
+    typed = replace(base, evs=evs)
+    return replace(typed, name=f"phase-{base.name}", phase_limits_a=_phase_fuse(typed, rng))
+
+
+def phase_minimums_scenario(n_evs: int, steps: int, resolution: timedelta, seed: int) -> Scenario:
+    """The `minimums` site with each car wired to its phases, under a per-phase fuse as well."""
+    base = minimums_scenario(n_evs, steps, resolution, seed)
+    rng = np.random.default_rng(seed + 8000)
+    typed = replace(base, evs=_wired(base.evs, rng))
+    return replace(typed, name=f"phase-{base.name}", phase_limits_a=_phase_fuse(typed, rng))
+
+
 type Family = Callable[[int, int, timedelta, int], Scenario]
 
 #: The benchmark's scenario families, by name.
@@ -247,4 +302,6 @@ FAMILIES: dict[str, Family] = {
     "prices": prices_scenario,
     "degenerate": degenerate_scenario,
     "unreachable": unreachable_scenario,
+    "phases": phases_scenario,
+    "phase-minimums": phase_minimums_scenario,
 }

@@ -5,6 +5,7 @@ import pytest
 
 from custom_components.optivgi.scm import linear_program
 from custom_components.optivgi.scm.linear_program import (
+    LEXIMIN_ROUNDS,
     LinearProgramError,
     segment_starts,
     solve_stages,
@@ -12,6 +13,7 @@ from custom_components.optivgi.scm.linear_program import (
 from custom_components.optivgi.scm.lp_mip import semi_continuous_steps
 from custom_components.optivgi.scm.problem import ScheduleProblem
 from custom_components.optivgi.scm.pulp_formulation import PulpFormulationError, solve_with_pulp
+from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
 
 from .scm_factories import NOW, ev, params_for, random_site
 
@@ -246,3 +248,22 @@ def test_stability_keeps_the_previous_split_of_a_shared_step() -> None:
     assert steady.power[:, 0] == pytest.approx(previous[:, 0], abs=1e-6)
     plain = solve_stages(problem, cells, np.zeros(2), 30)
     assert plain.power[:, 0] == pytest.approx([11.0, 0.0])
+
+
+def test_evs_beyond_the_last_leximin_round_still_get_all_the_energy_they_can() -> None:
+    """Ten EVs, each alone in its own hour, that can reach ten different shares (1/10 to 1).
+
+    Progressive filling settles one level per round; after `LEXIMIN_ROUNDS` the rest are held
+    at the last round's share. The energy stage must still give them what they can take.
+    """
+    steps = 40
+    evs = [
+        ev(f"ev{i}", energy=11.0 * (10 - i), max_kw=11.0, start=4 * i, end=4 * i + 4, steps=steps)
+        for i in range(10)
+    ]
+    algorithm = PulpNumericalAlgorithm(evs, [50.0] * steps, NOW, params_for(steps))
+    algorithm.calculate()
+    delivered = {e.ev_id: sum(e.power) * 0.25 for e in algorithm.evs}
+    assert len({round(11.0 / (11.0 * (10 - i)), 3) for i in range(10)}) > LEXIMIN_ROUNDS
+    # Each can take 11 kWh in its hour: every one gets it, whatever its share.
+    assert delivered == pytest.approx({f"ev{i}": 11.0 for i in range(10)})

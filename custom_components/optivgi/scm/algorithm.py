@@ -83,6 +83,9 @@ class Algorithm(ABC):
             of the price (without prices: solar is preferred to the grid, then earlier).
         feed_in_price: What an exported kWh of surplus earns (per kWh; counts only with prices).
         warm: The site's `WarmStart`, kept by the caller between cycles (None: a cold solve).
+        phase_limits_a: Optional current (A) left for EVs per step on each of the 3 site phases
+            (`params.steps` rows of 3, the non-EV load already taken off): kept besides
+            `peak_power_demand`, with each EV's current per phase from its wiring (`phases.py`).
 
     """
 
@@ -100,6 +103,7 @@ class Algorithm(ABC):
         surplus_kw: Sequence[float] | None = None,
         feed_in_price: float = 0.0,
         warm: WarmStart | None = None,
+        phase_limits_a: Sequence[Sequence[float]] | None = None,
     ) -> None:
         """Check and keep the inputs; see the class docstring."""
         self.warm = warm
@@ -114,6 +118,7 @@ class Algorithm(ABC):
             prices,
             surplus_kw=surplus_kw,
             feed_in_price=feed_in_price,
+            phase_limits_a=phase_limits_a,
         )
         self.result: SchedulingResult | None = None
 

@@ -1,7 +1,8 @@
 """The EV: what one charging session needs, and the schedule it receives.
 
 Inside the core every power is in kW and every energy in kWh. `ChargingRateUnit` converts to what a
-charger takes: W, or A per phase (kW = A x V x phases / 1000).
+charger takes: W, or A per phase (kW = A x V x phases / 1000), over the phases the car really
+draws on (`EV.phases_used`: a 1-phase car on a 3-phase charger draws on one).
 """
 
 from dataclasses import dataclass, field
@@ -123,8 +124,12 @@ class EV:
     unit: ChargingRateUnit = ChargingRateUnit.W
     #: Phase-to-neutral voltage (V); None uses `DEFAULT_VOLTAGE` (230 V).
     voltage: float | None = None
-    #: Phases the EV charges on (1 or 3).
+    #: Phases the charger supplies (1 or 3; 2 for the rare 2-phase installation).
     phases: int = DEFAULT_PHASES
+    #: Which site phases (0 = L1, 1 = L2, 2 = L3) the car draws from, for per-phase fuses; its
+    #: length is the number of phases the car really uses (at most `phases`). None: all three
+    #: evenly on a 3-phase charger, L1 (and L2 for 2 phases) otherwise.
+    site_phases: tuple[int, ...] | None = None
     #: When minimum powers do not all fit under the limit, higher priority keeps charging.
     priority: int = 0
     #: OCPP transaction id of the running session, put into TxProfiles when known.
@@ -151,6 +156,24 @@ class EV:
         if self.voltage is not None and not (math.isfinite(self.voltage) and self.voltage > 0):
             msg = f"EV {self.ev_id}: voltage must be positive, got {self.voltage}"
             raise ValueError(msg)
+        if self.site_phases is not None:
+            wiring = tuple(self.site_phases)
+            if (
+                not 1 <= len(wiring) <= self.phases
+                or len(set(wiring)) != len(wiring)
+                or any(phase not in (0, 1, 2) for phase in wiring)
+            ):
+                msg = (
+                    f"EV {self.ev_id}: site_phases must be 1 to {self.phases} distinct phases "
+                    f"of 0, 1, 2, got {self.site_phases}"
+                )
+                raise ValueError(msg)
+            self.site_phases = wiring
+
+    @property
+    def phases_used(self) -> int:
+        """Phases the car draws on: those of `site_phases` when given, else the charger's."""
+        return self.phases if self.site_phases is None else len(self.site_phases)
 
     def __eq__(self, other: object) -> bool:
         """EVs are equal when their ids are."""
@@ -195,8 +218,8 @@ class EV:
     def _period(self, start: int, kw: float, unit: ChargingRateUnit) -> dict[str, Any]:
         return {
             "startPeriod": start,
-            "limit": _ocpp_limit(unit.from_kw(kw, self.voltage, self.phases)),
-            "numberPhases": self.phases,
+            "limit": _ocpp_limit(unit.from_kw(kw, self.voltage, self.phases_used)),
+            "numberPhases": self.phases_used,
         }
 
     def charging_profile(
@@ -213,12 +236,12 @@ class EV:
         if unit is ChargingRateUnit.W:
             values = power * 1000
         else:
-            values = power * 1000 / ((self.voltage or DEFAULT_VOLTAGE) * self.phases)
+            values = power * 1000 / ((self.voltage or DEFAULT_VOLTAGE) * self.phases_used)
         limits = np.floor(values * 10 + 1e-6) / 10
         starts = np.flatnonzero(np.concatenate(([True], limits[1:] != limits[:-1])))
         step_s = params.step_seconds
         periods: list[dict[str, Any]] = [
-            {"startPeriod": step * step_s, "limit": limit, "numberPhases": self.phases}
+            {"startPeriod": step * step_s, "limit": limit, "numberPhases": self.phases_used}
             for step, limit in zip(starts.tolist(), limits[starts].tolist(), strict=True)
         ]
         return self._profile(now, periods, unit, params.steps * step_s)

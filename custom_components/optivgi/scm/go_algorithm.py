@@ -25,6 +25,10 @@ each with numpy over all steps (no loop over cells):
    surplus slot is priced at the price, as in the LP. A slot is used whole or from the EV's
    minimum, so a step gets 0 or at least the minimum.
 
+With per-phase limits each step also keeps `phase[t, p]`, the current (A h) each phase still
+allows: an EV takes at most what its own phases leave (`Site.cap`), and what it takes is
+charged to them (`Site.take`), in every stage.
+
 A set-point is 0 or between the EV's minimum and maximum. A step whose remaining room is below an
 EV's minimum is not used by it: that is how EVs take turns, higher priority first, when their
 minimums do not all fit under the limit. A last step below the minimum borrows from the step
@@ -40,91 +44,12 @@ from typing import override
 import numpy as np
 
 from .algorithm import Algorithm, Schedule, ScheduleStatus
+from .go_place import EPS, Site, place, place_capped
 from .problem import FloatArray, IntArray, ScheduleProblem
 
-#: Amounts below this are nothing (kWh); comparisons allow it for round-off.
-_EPS = 1e-9
 #: Bisection probes after the first: `phi` is found to 1/2**_PROBES of its bound (7 placements,
 #: each N vectorised EV placements; about 2-10 ms at 50 EVs x 480 steps).
 _PROBES = 6
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class _Site:
-    """The problem in kWh per step (see the module docstring); `steps` in order of preference."""
-
-    rate: FloatArray
-    room: FloatArray
-    low: FloatArray
-    energy: FloatArray
-    reach: FloatArray
-    floor: FloatArray
-    urgent: IntArray
-    early: IntArray
-    steps: IntArray
-
-    @classmethod
-    def of(cls, problem: ScheduleProblem) -> _Site:
-        """Convert a problem; `floor[t]` is the smallest minimum of the EVs that may charge then."""
-        dt = problem.step_hours
-        kw = np.minimum(problem.max_kw[:, None], problem.limit_kw[None, :])
-        low = problem.min_kw * dt
-        usable = problem.window_mask() & (kw > 0) & (kw >= problem.min_kw[:, None])
-        usable &= (low <= problem.energy_kwh + _EPS)[:, None]
-        rate = np.where(usable, kw * dt, 0.0)
-        steps = np.arange(problem.n_steps)
-        if problem.prices is not None:
-            steps = np.argsort(problem.prices, kind="stable")
-        return cls(
-            rate=rate,
-            room=problem.limit_kw * dt,
-            low=low,
-            energy=problem.energy_kwh,
-            reach=rate.sum(axis=1),
-            floor=np.where(rate > 0, low[:, None], np.inf).min(axis=0, initial=np.inf),
-            urgent=-problem.priority,
-            early=np.lexsort((problem.end, -problem.priority)),
-            steps=steps,
-        )
-
-
-def _place(
-    rate: FloatArray, row: FloatArray, spare: FloatArray, *, need: float, low: float, most: float
-) -> float:
-    """Add up to `need` kWh to `row`, first steps first, within `spare`; return what was added.
-
-    A step the row does not use yet takes at least `low`. A last partial step below `low` borrows
-    from the step before; failing that it is raised to `low` if the row then gains at most `most`,
-    else dropped.
-    """
-    free = row <= 0
-    avail = np.minimum(rate - row, spare)
-    if low > 0:
-        avail[(avail < low) & free] = 0.0
-    ends = np.add.accumulate(avail)
-    last = int(ends.searchsorted(need))
-    if last == avail.size:
-        row += avail
-        spare -= avail
-        return float(ends[-1])
-    part = max(float(avail[last] - (ends[last] - need)), 0.0)
-    avail[last + 1 :] = 0.0
-    avail[last] = part
-    if _EPS < part < low and free[last]:
-        before = np.flatnonzero(avail[:last])
-        lend = low - part
-        if before.size and avail[before[-1]] - lend >= (low if free[before[-1]] else 0.0):
-            avail[before[-1]] -= lend
-            avail[last] = low
-        elif need + lend <= most + _EPS:
-            avail[last] = low
-            need += lend
-        else:
-            avail[last] = 0.0
-            need -= part
-    row += avail
-    spare -= avail
-    return need
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -141,12 +66,14 @@ class _Plan:
     steps: IntArray
     score: float
     ok: bool
+    #: What each phase still allows (A h per step, in `steps` order), or None.
+    phase: FloatArray | None = None
 
 
-def _fill(site: _Site, phi: float) -> _Plan:
+def _fill(site: Site, phi: float) -> _Plan:
     """Place every EV's target for `phi`: slackest EV last, each in the steps others want least."""
     targets = np.minimum(phi * site.energy, site.reach)
-    share = np.divide(targets, site.reach, out=np.zeros_like(targets), where=site.reach > _EPS)
+    share = np.divide(targets, site.reach, out=np.zeros_like(targets), where=site.reach > EPS)
     load = np.divide(
         share @ site.rate, site.room, out=np.full_like(site.room, np.inf), where=site.room > 0
     )
@@ -155,32 +82,44 @@ def _fill(site: _Site, phi: float) -> _Plan:
     evs, steps = np.lexsort((slack, site.urgent)), np.argsort(load, kind="stable")
     rate = site.rate[:, steps]
     power, spare = np.zeros_like(rate), site.room[steps]
+    phase = None if site.phase is None else site.phase[steps]
     want = share[:, None] * rate
     demand, floor = want.sum(axis=0), site.floor[steps]
     need, low = targets.tolist(), site.low.tolist()
     most = np.maximum(targets, np.minimum(site.energy, site.low)).tolist()
     for i in evs.tolist():
         demand -= want[i]
-        if need[i] > _EPS:
-            keep = spare - np.where(demand > _EPS, np.maximum(demand, floor), 0.0)
+        if need[i] > EPS:
+            keep = spare - np.where(demand > EPS, np.maximum(demand, floor), 0.0)
             np.maximum(keep, 0.0, out=keep)
-            got = _place(rate[i], power[i], keep, need=need[i], low=low[i], most=most[i])
+            keep = site.cap(i, keep, phase)
+            got = place(rate[i], power[i], keep, need=need[i], low=low[i], most=most[i])
             spare -= power[i]
-            if got < need[i] - _EPS:
-                _place(rate[i], power[i], spare, need=need[i] - got, low=low[i], most=most[i] - got)
+            site.take(i, power[i], phase)
+            if got < need[i] - EPS:
+                place_capped(
+                    site,
+                    i,
+                    rate[i],
+                    power[i],
+                    spare,
+                    phase=phase,
+                    need=need[i] - got,
+                    most=most[i] - got,
+                )
     got = power.sum(axis=1)
-    ok = bool((got >= targets - site.low - _EPS * (1 + targets)).all())
-    placed = targets > _EPS
+    ok = bool((got >= targets - site.low - EPS * (1 + targets)).all())
+    placed = targets > EPS
     score = min(phi, float(np.min(got[placed] / site.energy[placed], initial=phi)))
-    return _Plan(power=power, spare=spare, evs=evs, steps=steps, score=score, ok=ok)
+    return _Plan(power=power, spare=spare, evs=evs, steps=steps, score=score, ok=ok, phase=phase)
 
 
-def _fair(site: _Site) -> _Plan:
+def _fair(site: Site) -> _Plan:
     """The best placement found by bisection on `phi`, from the bound that total room sets."""
     phis = np.linspace(0.0, 1.0, 257)
     total = np.minimum(phis[:, None] * site.energy, site.reach).sum(axis=1)
     usable = np.minimum(site.room, site.rate.sum(axis=0)).sum()
-    upper = float(phis[min(int(np.searchsorted(total, usable + _EPS)), 256)])
+    upper = float(phis[min(int(np.searchsorted(total, usable + EPS)), 256)])
     best, lower = _fill(site, upper), 0.0
     for _ in range(0 if best.ok else _PROBES):
         phi = (max(lower, best.score) + upper) / 2
@@ -190,38 +129,46 @@ def _fair(site: _Site) -> _Plan:
     return best
 
 
-def _top_up(site: _Site, plan: _Plan) -> FloatArray:
+def _top_up(site: Site, plan: _Plan) -> FloatArray:
     """Let every EV take what is left of the limit, up to its request: (N, T) kWh per step."""
     rate = site.rate[:, plan.steps]
     for i in plan.evs:
         need = site.energy[i] - plan.power[i].sum()
-        if need > _EPS:
-            _place(rate[i], plan.power[i], plan.spare, need=need, low=site.low[i], most=need)
+        if need > EPS:
+            place_capped(
+                site, i, rate[i], plan.power[i], plan.spare, phase=plan.phase, need=need, most=need
+            )
     power = np.empty_like(plan.power)
     power[:, plan.steps] = plan.power
     return power
 
 
-def _shift(site: _Site, power: FloatArray) -> FloatArray:
+def _shift(site: Site, power: FloatArray) -> FloatArray:
     """Move each EV's energy to the earliest (or cheapest) steps with room: (N, T) kWh per step."""
     rate, rows = site.rate[:, site.steps], power[:, site.steps]
     spare = site.room[site.steps] - rows.sum(axis=0)
+    phase = _phase_left(site, rows, site.steps)
     for i in site.early:
         total = float(rows[i].sum())
-        if total <= _EPS:
+        if total <= EPS:
             continue
         row, free = np.zeros_like(rows[i]), np.maximum(spare + rows[i], 0.0)
+        phase_free = None if phase is None else phase.copy()
+        site.take(i, -rows[i], phase_free)
+        room = site.cap(i, free.copy(), phase_free)
         if (
-            _place(rate[i], row, free, need=total, low=site.low[i], most=site.energy[i])
-            >= total - _EPS
+            place(rate[i], row, room, need=total, low=site.low[i], most=site.energy[i])
+            >= total - EPS
         ):
-            rows[i], spare = row, free
+            rows[i], spare = row, free - row
+            site.take(i, row, phase_free)
+            phase = phase_free
     out = np.empty_like(rows)
     out[:, site.steps] = rows
     return out
 
 
-def _shift_solar(site: _Site, power: FloatArray, problem: ScheduleProblem) -> FloatArray:
+def _shift_solar(site: Site, power: FloatArray, problem: ScheduleProblem) -> FloatArray:
     """`_shift` with a surplus: each EV into its cheapest solar or grid slots (module docstring)."""
     grid, discount, surplus = problem.grid_prices(), problem.solar_discount(), problem.surplus_kw
     if grid is None or discount is None or surplus is None:
@@ -235,29 +182,41 @@ def _shift_solar(site: _Site, power: FloatArray, problem: ScheduleProblem) -> Fl
     sun = np.where(discount > 0, surplus * problem.step_hours, 0.0)
     rows = power.copy()
     spare = site.room - rows.sum(axis=0)
+    phase = _phase_left(site, rows, np.arange(steps))
     for i in site.early:
         total = float(rows[i].sum())
-        if total > _EPS:
+        if total > EPS:
             free = np.maximum(spare + rows[i], 0.0)
-            cap = np.minimum(site.rate[i], free)
+            phase_free = None if phase is None else phase.copy()
+            site.take(i, -rows[i], phase_free)
+            cap = np.minimum(site.rate[i], site.cap(i, free, phase_free))
             solar = np.minimum(cap, sun)
             slots = np.append(solar, cap - solar)[order]
             placed = np.zeros_like(slots)
-            got = _place(
+            got = place(
                 slots, placed, slots.copy(), need=total, low=site.low[i], most=site.energy[i]
             )
-            if got >= total - _EPS:
+            if got >= total - EPS:
                 both = np.empty_like(placed)
                 both[order] = placed
                 rows[i] = both[:steps] + both[steps:]
                 spare = free - rows[i]
+                site.take(i, rows[i], phase_free)
+                phase = phase_free
         sun = np.maximum(sun - rows[i], 0.0)
     return rows
 
 
+def _phase_left(site: Site, rows: FloatArray, steps: IntArray) -> FloatArray | None:
+    """What each phase still allows beside `rows` (kWh, columns in `steps` order), A h."""
+    if site.phase is None or site.amps is None:
+        return None
+    return np.asarray(site.phase[steps] - rows.T @ site.amps, dtype=np.float64)
+
+
 def go_schedule(problem: ScheduleProblem) -> FloatArray:
     """The heuristic's schedule, (N, T) kW; also what the linear program falls back to."""
-    site = _Site.of(problem)
+    site = Site.of(problem)
     power = _top_up(site, _fair(site))
     shifted = (
         _shift(site, power) if problem.surplus_kw is None else _shift_solar(site, power, problem)

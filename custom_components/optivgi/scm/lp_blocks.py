@@ -2,11 +2,13 @@
 
 As in Caltech's adacharge, the model is a few named parts: `Columns` (one kW variable per EV and
 group of steps it may charge in, plus an optional `phi`, the smallest delivered fraction) and the
-row blocks `site_limit_rows`, `energy_cap_rows` and `fairness_rows`. `assemble` stacks the blocks
-into one HiGHS model. Nothing here loops over single variables.
+row blocks `site_limit_rows`, `phase_limit_rows` (with per-phase fuses), `energy_cap_rows` and
+`fairness_rows`. `assemble` stacks the blocks into one HiGHS model. Nothing here loops over single
+variables.
 
 A *group* is one step (the per-step model) or a run of steps that are alike for every EV and for
-the site limit (the per-segment model, exact for any objective of per-EV energy totals).
+the site limit, kW and per phase (the per-segment model, exact for any objective of per-EV energy
+totals: a segment's column is the EV's mean power over it, and every row is linear in it).
 """
 
 from dataclasses import dataclass
@@ -35,6 +37,8 @@ class Columns:
     group_start: IntArray
     n_evs: int
     n_steps: int
+    #: Current left per phase (A) of each group, `(G, 3)`; None without per-phase limits.
+    group_phase_limit: FloatArray | None = None
 
     @property
     def size(self) -> int:
@@ -67,6 +71,9 @@ class Columns:
             group_start=starts,
             n_evs=problem.n_evs,
             n_steps=problem.n_steps,
+            group_phase_limit=(
+                None if problem.phase_limits_a is None else problem.phase_limits_a[starts]
+            ),
         )
 
     def steps(self) -> IntArray:
@@ -75,7 +82,7 @@ class Columns:
 
 
 def segment_starts(problem: ScheduleProblem, cells: NDArray[np.bool_]) -> IntArray:
-    """First step of each run of steps that are alike for every EV and for the site limit.
+    """First step of each run of steps alike for every EV and for the site limits (kW, phases).
 
     An EV's bounds are the same in all its cells, so only which cells are open can differ.
     """
@@ -86,6 +93,9 @@ def segment_starts(problem: ScheduleProblem, cells: NDArray[np.bool_]) -> IntArr
     changes[1:] = (cells[:, 1:] != cells[:, :-1]).any(axis=0) | (
         problem.limit_kw[1:] != problem.limit_kw[:-1]
     )
+    if problem.phase_limits_a is not None:
+        phases = problem.phase_limits_a
+        changes[1:] |= (phases[1:] != phases[:-1]).any(axis=1)
     return np.nonzero(changes)[0].astype(np.int64)
 
 
@@ -125,6 +135,40 @@ def site_limit_rows(columns: Columns) -> Block:
         lower=np.full(binding.size, -highspy.kHighsInf),
         upper=columns.group_limit[binding],
         owner=binding,
+    )
+
+
+def phase_limit_rows(columns: Columns, problem: ScheduleProblem) -> Block | None:
+    """`sum_i x[i, g] * amps[i, p] <= limit[g, p]` (A) per group and phase, where it could bind.
+
+    None without per-phase limits. The owner of a row is `3 * group + phase`.
+    """
+    limits, amps = columns.group_phase_limit, problem.amps_per_kw
+    if limits is None or amps is None:
+        return None
+    coefficient = amps[columns.ev]  # (K, 3)
+    reach = np.column_stack(
+        [
+            np.bincount(
+                columns.group, weights=coefficient[:, p] * columns.upper, minlength=len(limits)
+            )
+            for p in range(limits.shape[1])
+        ]
+    )
+    binding = reach.ravel() > limits.ravel() + TOLERANCE
+    row_of = np.full(binding.size, -1, dtype=np.int64)
+    row_of[binding] = np.arange(int(binding.sum()))
+    cell_rows = row_of.reshape(limits.shape)[columns.group]  # (K, 3)
+    inside = (cell_rows >= 0) & (coefficient > 0)
+    col, phase = np.nonzero(inside)  # by column, as `assemble` expects
+    return Block(
+        name="phase limit",
+        row=cell_rows[col, phase],
+        col=col.astype(np.int64),
+        value=coefficient[col, phase],
+        lower=np.full(int(binding.sum()), -highspy.kHighsInf),
+        upper=limits.ravel()[binding],
+        owner=np.nonzero(binding)[0].astype(np.int64),
     )
 
 

@@ -14,7 +14,15 @@ import highspy
 import numpy as np
 
 from .constants import TOLERANCE
-from .lp_blocks import Block, Columns, assemble, energy_cap_rows, fairness_rows, site_limit_rows
+from .lp_blocks import (
+    Block,
+    Columns,
+    assemble,
+    energy_cap_rows,
+    fairness_rows,
+    phase_limit_rows,
+    site_limit_rows,
+)
 from .problem import FloatArray, IntArray, ScheduleProblem
 from .solar import SolarColumns, solar_columns
 
@@ -51,7 +59,7 @@ class SolverSettings:
 
 
 class Model:
-    """The blocks `site limit`, `energy cap` and (with `phi`) `fairness` over `columns`."""
+    """The blocks `site limit`, `phase limit` (if any), `energy cap` and (with `phi`) `fairness`."""
 
     def __init__(
         self,
@@ -67,7 +75,11 @@ class Model:
         self.columns = columns
         self.settings = settings
         self.integral = integral
-        blocks = [site_limit_rows(columns), energy_cap_rows(columns, problem, floor_kwh)]
+        blocks = [site_limit_rows(columns)]
+        phase_rows = phase_limit_rows(columns, problem)
+        if phase_rows is not None:
+            blocks.append(phase_rows)
+        blocks.append(energy_cap_rows(columns, problem, floor_kwh))
         if with_phi:
             blocks.append(fairness_rows(columns, problem))
         self.blocks: dict[str, tuple[Block, int]] = {}

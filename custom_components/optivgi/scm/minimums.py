@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from .constants import TOLERANCE
 from .linear_program import FAIRNESS_TOLERANCE, eagerness_order, step_costs
+from .phases import room_beside_kw
 from .problem import FloatArray, ScheduleProblem
 
 #: Relative energy difference below which two schedules deliver the same (round-off).
@@ -71,7 +72,8 @@ def round_to_minimums(
 
     Steps at or above the minimum stay on. Of the steps where an EV got less than its minimum
     (largest amounts first), it keeps as many as its request can pay for at the minimum, where
-    the minimums already on at that step leave room under the limit. The minimums on at a step
+    the minimums already on at that step leave room under the limit (and, with per-phase
+    limits, on each of its phases). The minimums on at a step
     then never exceed the limit, nor an EV's minimums its request, so the LP over the chosen steps
     is always feasible; it then moves power between the chosen steps as the stages want.
     """
@@ -79,6 +81,7 @@ def round_to_minimums(
     minimum = problem.min_kw[:, None]
     on = cells & (~has_minimum[:, None] | (power >= minimum - TOLERANCE))
     committed = (on * minimum).sum(axis=0)
+    committed_a = problem.phase_load_a(on * minimum)  # (T, 3) A, or None
     below = cells & has_minimum[:, None] & (power > TOLERANCE) & (power < minimum - TOLERANCE)
     small_kwh = np.where(below, power, 0.0).sum(axis=1) * problem.step_hours
     # Higher priority first, then the EV with most energy to place.
@@ -91,11 +94,32 @@ def round_to_minimums(
         for step in steps[np.argsort(-power[ev, steps], kind="stable")]:
             if affordable <= 0:
                 break
-            if committed[step] + problem.min_kw[ev] <= problem.limit_kw[step] + TOLERANCE:
-                on[ev, step] = True
-                committed[step] += problem.min_kw[ev]
-                affordable -= 1
+            if committed[step] + problem.min_kw[ev] > problem.limit_kw[step] + TOLERANCE:
+                continue
+            if committed_a is not None and problem.amps_per_kw is not None:
+                extra = problem.min_kw[ev] * problem.amps_per_kw[ev]
+                if not _phases_fit(problem, committed_a[step] + extra, step):
+                    continue
+                committed_a[step] += extra
+            on[ev, step] = True
+            committed[step] += problem.min_kw[ev]
+            affordable -= 1
     return on
+
+
+def _phases_fit(problem: ScheduleProblem, load_a: FloatArray, step: int) -> bool:
+    """Whether a current per phase (A) fits a step's phase limits (always, without them)."""
+    limits = problem.phase_limits_a
+    return limits is None or bool((load_a <= limits[step] + TOLERANCE).all())
+
+
+def _column_fits(
+    problem: ScheduleProblem, column: NDArray[np.bool_], minimum: FloatArray, step: int
+) -> bool:
+    """Whether the minimums of the EVs on in `column` fit the step's phase limits."""
+    if problem.amps_per_kw is None:
+        return True
+    return _phases_fit(problem, (column * minimum) @ problem.amps_per_kw, step)
 
 
 def serve_now_first(problem: ScheduleProblem, on: NDArray[np.bool_]) -> NDArray[np.bool_]:
@@ -103,10 +127,10 @@ def serve_now_first(problem: ScheduleProblem, on: NDArray[np.bool_]) -> NDArray[
 
     Many sets of steps are equally good and the mixed-integer search picks any of them: it may
     leave the current step idle or hand it to another EV, and so rotate the chargers from cycle
-    to cycle. An eager EV that is off now but on later moves its last step to now if the limit
-    leaves room for its minimum, else swaps it with the current step of the least eager EV of
-    lower priority that is on. Every EV keeps its number of steps: the LP over them stays
-    feasible.
+    to cycle. An eager EV that is off now but on later moves its last step to now if the limits
+    (kW and per phase) leave room for its minimum, else swaps it with the current step of the
+    least eager EV of lower priority that is on. Every EV keeps its number of steps: the LP over
+    them stays feasible.
     """
     if problem.n_steps <= 1:
         return on
@@ -119,7 +143,11 @@ def serve_now_first(problem: ScheduleProblem, on: NDArray[np.bool_]) -> NDArray[
         if on[ev, 0] or not open_now[ev, 0] or not later.size:
             continue
         load = (on * minimum[:, None]).sum(axis=0)
-        if load[0] + minimum[ev] <= problem.limit_kw[0] + TOLERANCE:
+        now = on[:, 0].copy()
+        now[ev] = True
+        if load[0] + minimum[ev] <= problem.limit_kw[0] + TOLERANCE and _column_fits(
+            problem, now, minimum, 0
+        ):
             on[ev, 0], on[ev, later[-1]] = True, False
             continue
         for other in order[::-1]:
@@ -129,11 +157,27 @@ def serve_now_first(problem: ScheduleProblem, on: NDArray[np.bool_]) -> NDArray[
             swing = minimum[ev] - minimum[other]
             if free.size and load[0] + swing <= problem.limit_kw[0] + TOLERANCE:
                 step = int(free[-1])
-                if load[step] - swing <= problem.limit_kw[step] + TOLERANCE:
+                if load[step] - swing <= problem.limit_kw[step] + TOLERANCE and _swap_fits(
+                    problem, on, minimum, (int(ev), int(other), step)
+                ):
                     on[ev, 0], on[other, 0] = True, False
                     on[ev, step], on[other, step] = False, True
                     break
     return on
+
+
+def _swap_fits(
+    problem: ScheduleProblem,
+    on: NDArray[np.bool_],
+    minimum: FloatArray,
+    swap: tuple[int, int, int],
+) -> bool:
+    """Whether `ev` taking `other`'s current step, and `other` its `step`, fits the phases."""
+    ev, other, step = swap
+    now, later = on[:, 0].copy(), on[:, step].copy()
+    now[ev], now[other] = True, False
+    later[ev], later[other] = False, True
+    return _column_fits(problem, now, minimum, 0) and _column_fits(problem, later, minimum, step)
 
 
 #: Rounds of bound propagation in `unusable_cells` (a fixed count: the result never depends on
@@ -155,9 +199,10 @@ def unusable_cells(
     request (less `FAIRNESS_TOLERANCE`, as `Score.reaches` allows) and has little to spare must
     take at least `cap - spare / step` in each of its cells (and then at least its minimum); what
     the others must take there lowers its cap; a cell where the others' forced load leaves less
-    than the EV's minimum is unusable. Every step of the reasoning holds for every schedule that
-    reaches the share, so the LP over the remaining cells is still a bound for those. Nothing is
-    closed if the share is out of reach (then no schedule reaches the bound anyway).
+    than the EV's minimum is unusable. With per-phase limits the others' forced current on the
+    EV's phases lowers its cap the same way. Every step of the reasoning holds for every schedule
+    that reaches the share, so the LP over the remaining cells is still a bound for those.
+    Nothing is closed if the share is out of reach (then no schedule reaches the bound anyway).
     """
     none = np.zeros_like(cells)
     dt = problem.step_hours
@@ -165,20 +210,34 @@ def unusable_cells(
     minimum = np.where(problem.min_kw > TOLERANCE, problem.min_kw, 0.0)[:, None]
     limit = problem.limit_kw[None, :]
     top = np.minimum(np.minimum(problem.max_kw, problem.energy_kwh / dt)[:, None], limit)
+    phase_room = problem.phase_room_kw()
+    if phase_room is not None:
+        top = np.minimum(top, phase_room)
     usable = cells.copy()
     forced = np.zeros(cells.shape)
     for _ in range(PROPAGATION_ROUNDS):
         before = forced
         others = forced.sum(axis=0)[None, :] - forced
+        # What the others must take leaves this much room on the EV's phases.
+        beside = _phase_room_beside(problem, forced)
         cap = np.where(usable, np.clip(np.minimum(top, limit - others), 0.0, None), 0.0)
+        cap = np.minimum(cap, np.clip(beside, 0.0, None))
         spare = cap.sum(axis=1) * dt - floor
         need = cap - np.maximum(spare, 0.0)[:, None] / dt
         forced = np.where(usable & (need > TOLERANCE), np.maximum(need, minimum), 0.0)
         if (spare < -TOLERANCE).any() or (forced > cap + TOLERANCE).any():
             return none  # the share is out of reach
         others = forced.sum(axis=0)[None, :] - forced
-        blocked = usable & (forced == 0) & (minimum > 0) & (limit - others < minimum - TOLERANCE)
+        room = np.minimum(limit - others, _phase_room_beside(problem, forced))
+        blocked = usable & (forced == 0) & (minimum > 0) & (room < minimum - TOLERANCE)
         if not blocked.any() and np.array_equal(forced, before):
             break
         usable &= ~blocked
     return cells & ~usable
+
+
+def _phase_room_beside(problem: ScheduleProblem, forced: FloatArray) -> FloatArray:
+    """`(N, T)`: the phase room (kW) left to each EV beside the others' `forced` kW; inf without."""
+    if problem.phase_limits_a is None or problem.amps_per_kw is None:
+        return np.full(forced.shape, np.inf)
+    return room_beside_kw(problem.amps_per_kw, problem.phase_limits_a, forced)

@@ -7,6 +7,9 @@ With a solar *surplus* forecast (`surplus_kw`, the PV power beyond the non-EV lo
 of `limit_kw`) the limits stay as they are: only what energy costs changes. EV energy at step `t`
 up to the surplus costs `feed_in_price` per kWh (the export it replaces), the rest the step's
 price; without prices, grid energy costs 1 and solar 0 per kWh (`grid_prices`, `solar_discount`).
+
+With per-phase limits (`phase_limits_a`, A per step and phase, see `phases.py`) each step also
+keeps every phase's current within its limit, besides the kW limit.
 """
 
 from collections.abc import Sequence
@@ -18,6 +21,7 @@ from numpy.typing import NDArray
 
 from .constants import TOLERANCE, SchedulingParameters
 from .ev import EV
+from .phases import amps_per_kw, phase_limits, phase_load_a, room_kw
 
 type FloatArray = NDArray[np.float64]
 type IntArray = NDArray[np.int64]
@@ -46,6 +50,18 @@ class ScheduleProblem:
     surplus_kw: FloatArray | None = None
     #: What a kWh of surplus earns when exported (per kWh; counts only with prices).
     feed_in_price: float = 0.0
+    #: Current (A) left for EVs per step and site phase, `(T, 3)`, or None (no per-phase fuse).
+    phase_limits_a: FloatArray | None = None
+    #: Current (A) each EV draws per kW on each site phase, `(N, 3)` (with `phase_limits_a`).
+    amps_per_kw: FloatArray | None = None
+
+    def __post_init__(self) -> None:
+        """Per-phase limits need every EV's current per kW."""
+        if self.phase_limits_a is not None and (
+            self.amps_per_kw is None or self.amps_per_kw.shape != (len(self.ev_ids), 3)
+        ):
+            msg = "phase limits need amps_per_kw, one row of 3 per EV"
+            raise ValueError(msg)
 
     @classmethod
     def from_evs(
@@ -58,11 +74,13 @@ class ScheduleProblem:
         *,
         surplus_kw: Sequence[float] | None = None,
         feed_in_price: float = 0.0,
+        phase_limits_a: Sequence[Sequence[float]] | None = None,
     ) -> ScheduleProblem:
         """Build the arrays; a limit, price or surplus list of the wrong length is a `ValueError`.
 
         A limit that is negative or not a number is read as 0: the site then has no room. Prices
-        and the surplus must be finite numbers (the surplus also >= 0), like the feed-in price.
+        and the surplus must be finite numbers (the surplus also >= 0), like the feed-in price,
+        and the per-phase limits `params.steps` rows of 3 finite currents >= 0 (A).
         """
         limit = np.asarray(peak_power_demand, dtype=np.float64)
         if limit.shape != (params.steps,):
@@ -101,6 +119,10 @@ class ScheduleProblem:
             step_hours=params.step_hours,
             surplus_kw=surplus_array,
             feed_in_price=float(feed_in_price),
+            phase_limits_a=None
+            if phase_limits_a is None
+            else phase_limits(phase_limits_a, params.steps),
+            amps_per_kw=None if phase_limits_a is None else amps_per_kw(evs),
         )
 
     @property
@@ -177,7 +199,22 @@ class ScheduleProblem:
         usable = (self.energy_kwh > 0) & (self.max_kw > 0)
         usable &= self.min_kw * self.step_hours <= self.energy_kwh + TOLERANCE
         room = self.limit_kw[None, :] + TOLERANCE >= np.maximum(self.min_kw, TOLERANCE)[:, None]
+        phase_room = self.phase_room_kw()
+        if phase_room is not None:
+            room &= phase_room + TOLERANCE >= np.maximum(self.min_kw, TOLERANCE)[:, None]
         return self.window_mask() & usable[:, None] & room
+
+    def phase_room_kw(self) -> FloatArray | None:
+        """`(N, T)`: the most each EV could take alone under the phase limits (kW); None without."""
+        if self.phase_limits_a is None or self.amps_per_kw is None:
+            return None
+        return room_kw(self.amps_per_kw, self.phase_limits_a)
+
+    def phase_load_a(self, power: FloatArray) -> FloatArray | None:
+        """`(T, 3)`: the current (A) a schedule draws per step and phase; None without limits."""
+        if self.phase_limits_a is None or self.amps_per_kw is None:
+            return None
+        return phase_load_a(self.amps_per_kw, power)
 
     def delivered_kwh(self, power: FloatArray) -> FloatArray:
         """Energy each EV receives from a schedule (kWh)."""
@@ -199,6 +236,14 @@ class ScheduleProblem:
         """Total energy delivered, each EV counted up to its request (kWh)."""
         return float(np.minimum(self.delivered_kwh(power), self.energy_kwh).sum())
 
+    def _phase_overloaded(self, power: FloatArray, tolerance: float) -> bool:
+        """Whether some step draws more current on a phase than its limit (round-off allowed)."""
+        load = self.phase_load_a(power)
+        if load is None or self.phase_limits_a is None or self.amps_per_kw is None:
+            return False
+        slack = tolerance * max(1, self.n_evs) * float(self.amps_per_kw.max(initial=1.0))
+        return bool((load > self.phase_limits_a + slack).any())
+
     def violations(self, power: FloatArray, tolerance: float = TOLERANCE) -> list[str]:
         """Every hard constraint a schedule breaks, in words; empty for a valid schedule."""
         problems: list[str] = []
@@ -218,6 +263,8 @@ class ScheduleProblem:
             problems.append("power between 0 and an EV's minimum")
         if (power.sum(axis=0) > self.limit_kw + tolerance * max(1, self.n_evs)).any():
             problems.append("total power above the site limit")
+        if self._phase_overloaded(power, tolerance):
+            problems.append("current above a phase limit")
         excess = self.delivered_kwh(power) - self.energy_kwh
         if (excess > tolerance * max(1, self.n_steps)).any():
             problems.append("more energy than requested")

@@ -1,5 +1,6 @@
 """The charging LP written plainly in PuLP, one variable per EV and step: the reference model.
 
+With per-phase limits each step also has one row per phase (`_phase_rows`).
 `linear_program.py` builds the same stages from arrays for speed; tests check that both reach the
 same optima, and the benchmark times this one to show what building through PuLP costs.
 
@@ -58,6 +59,7 @@ def solve_with_pulp(
     delivered = {i: pulp.lpSum(by_ev.get(i, [])) * dt for i in range(problem.n_evs)}
     for t, present in by_step.items():
         model += pulp.lpSum(present) <= problem.limit_kw[t], f"site_{t}"
+    _phase_rows(model, x, problem)
     fair = [i for i in range(problem.n_evs) if problem.energy_kwh[i] > 0 and cells[i].any()]
     for i in range(problem.n_evs):
         if cells[i].any():
@@ -101,6 +103,20 @@ def solve_with_pulp(
         build_s=build_s,
         solve_s=solve_s,
     )
+
+
+def _phase_rows(
+    model: pulp.LpProblem, x: dict[tuple[int, int], pulp.LpVariable], problem: ScheduleProblem
+) -> None:
+    """`sum_i x[i, t] * amps[i, p] <= phase_limit[t, p]` (A) for every step and phase."""
+    limits, amps = problem.phase_limits_a, problem.amps_per_kw
+    if limits is None or amps is None:
+        return
+    for t in range(problem.n_steps):
+        for p in range(limits.shape[1]):
+            terms = [(var, amps[i, p]) for (i, step), var in x.items() if step == t and amps[i, p]]
+            if terms:
+                model += pulp.lpSum(v * a for v, a in terms) <= limits[t, p], f"phase_{t}_{p}"
 
 
 def _grid_import(
@@ -215,6 +231,7 @@ def exact_with_minimums(problem: ScheduleProblem) -> StageOptima:
         present = [x[i, t] for i in range(problem.n_evs) if (i, t) in x]
         if present:
             model += pulp.lpSum(present) <= problem.limit_kw[t]
+    _phase_rows(model, x, problem)
     phi = model.add_variable("phi", lowBound=0, upBound=1)
     delivered = {}
     for i in range(problem.n_evs):

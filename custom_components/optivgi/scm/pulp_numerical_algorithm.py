@@ -19,6 +19,10 @@ schedule reaches the bound (often the rounded LP or GoAlgorithm's, so many sites
 the MIP) and keeps the best by `Score`. The result depends on the inputs only, never on the
 CPU. If HiGHS fails or the 20 s guard runs out, `GoAlgorithm`'s schedule is returned and the
 result says why.
+
+Per-phase limits (`phases.py`) are rows of every LP and of the mixed-integer model; every set of
+on-steps tried keeps the minimums on at a step within each phase's limit too (`minimums.py`),
+so the LP over it stays feasible.
 """
 
 from collections.abc import Iterator

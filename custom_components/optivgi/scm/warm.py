@@ -54,6 +54,8 @@ def fingerprint(algorithm: str, problem: ScheduleProblem) -> bytes:
     if problem.surplus_kw is not None:  # absent: the digest is the one without a surplus
         digest.update(b"s" + problem.surplus_kw.tobytes())
         digest.update(np.float64(problem.feed_in_price).tobytes())
+    if problem.phase_limits_a is not None and problem.amps_per_kw is not None:
+        digest.update(b"a" + problem.phase_limits_a.tobytes() + problem.amps_per_kw.tobytes())
     digest.update(np.float64(problem.step_hours).tobytes())
     return digest.digest()
 
