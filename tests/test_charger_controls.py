@@ -5,9 +5,11 @@ restarts read back, and on the plan; every entity is changed the way the fronten
 """
 
 from datetime import datetime, time, timedelta
+from types import MappingProxyType
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -22,6 +24,8 @@ from custom_components.optivgi.const import (
     DECREASE_SETTLE_S,
     MIN_WRITE_INTERVAL_S,
 )
+from custom_components.optivgi.coordinator import OptiVgiCoordinator
+from custom_components.optivgi.entity import charger_subentries
 from custom_components.optivgi.models import ChargerPlan, ChargerStatus
 from custom_components.optivgi.site_controls import ChargeMode
 from custom_components.optivgi.store import ChargingRequest
@@ -29,6 +33,7 @@ from custom_components.optivgi.store import ChargingRequest
 from .ha_site import (
     async_setup_helpers,
     async_setup_site,
+    charger_data,
     current,
     replan,
     set_site_limit,
@@ -352,3 +357,41 @@ async def test_solar_follows_the_surplus_with_a_hysteresis(
     freezer.tick(timedelta(minutes=5))
     await replan(hass, entry)
     assert current(hass, "driveway") == 0.0
+
+
+async def test_a_charger_added_while_the_site_sets_up_gets_its_entities(
+    hass: HomeAssistant,
+) -> None:
+    """The demo adds chargers one after another: one may come while the site still sets up.
+
+    Before its update listener is there to see it: the site must reload for it by itself, and
+    no entity may be made for a charger its worker does not know.
+    """
+    await async_setup_helpers(hass, ("driveway", "garage"))
+    entry = await async_setup_site(hass, site_entry(("driveway",)))
+    first_refresh = OptiVgiCoordinator.async_config_entry_first_refresh
+    seen: list[list[str]] = []
+
+    async def add_a_charger_meanwhile(coordinator: OptiVgiCoordinator) -> None:
+        await first_refresh(coordinator)
+        seen.append([s.title for s in charger_subentries(coordinator)])
+        if len(seen) == 1:
+            hass.config_entries.async_add_subentry(
+                entry,
+                ConfigSubentry(
+                    data=MappingProxyType(charger_data("garage")),
+                    subentry_type="charger",
+                    title="Garage",
+                    unique_id=None,
+                ),
+            )
+
+    with patch.object(
+        OptiVgiCoordinator, "async_config_entry_first_refresh", add_a_charger_meanwhile
+    ):
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await settle(hass)
+    assert seen == [["Driveway"], ["Driveway", "Garage"]]  # reloaded for it
+    assert state(hass, MODE.format("garage")) == "smart"
+    assert state(hass, DEPARTURE.format("garage")) == "07:00:00"
+    assert state(hass, "sensor.garage_charging_status") == "idle"

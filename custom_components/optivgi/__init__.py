@@ -7,7 +7,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .card import async_register_card
 from .charger_config import ChargerConfig
-from .const import CONF_GRID_POWER_ENTITY, DOMAIN, LOGGER
+from .const import CONF_GRID_POWER_ENTITY, DOMAIN, LOGGER, SUBENTRY_TYPE_CHARGER
 from .coordinator import OptiVgiConfigEntry, OptiVgiCoordinator, OptiVgiRuntimeData
 from .safety_net import async_install_safety_nets, async_remove_safety_nets
 from .services import async_setup_services
@@ -63,6 +63,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> b
         )
     # Options, chargers added, changed or removed: reload with the new settings.
     entry.async_on_unload(entry.add_update_listener(_async_reload))
+    known = set(coordinator.translation.chargers)
+    if known != {s.subentry_id for s in entry.get_subentries_of_type(SUBENTRY_TYPE_CHARGER)}:
+        # A charger was added or removed while this setup ran, before the listener was there
+        # to see it (a script adding chargers one after another): reload for it now.
+        hass.config_entries.async_schedule_reload(entry.entry_id)
     return True
 
 

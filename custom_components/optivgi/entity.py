@@ -46,6 +46,20 @@ def async_register_site_device(hass: HomeAssistant, entry: ConfigEntry) -> str:
     return device.id
 
 
+def charger_subentries(coordinator: OptiVgiCoordinator) -> list[ConfigSubentry]:
+    """The charger subentries the site's worker was built with.
+
+    A charger added since (its reload is on the way) gets its entities from that reload: until
+    then the worker knows nothing of it, and an entity that reads its settings would fail.
+    """
+    chargers = coordinator.translation.chargers
+    return [
+        subentry
+        for subentry_id, subentry in coordinator.config_entry.subentries.items()
+        if subentry_id in chargers
+    ]
+
+
 class OptiVgiEntity(CoordinatorEntity[OptiVgiCoordinator]):
     """An entity of a site (`subentry` None) or of one of its chargers (a charger subentry)."""
 

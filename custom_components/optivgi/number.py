@@ -20,9 +20,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .charger_config import ChargerConfig
-from .const import SUBENTRY_TYPE_CHARGER
 from .coordinator import OptiVgiConfigEntry, OptiVgiCoordinator
-from .entity import OptiVgiControlEntity, async_register_site_device
+from .entity import OptiVgiControlEntity, async_register_site_device, charger_subentries
 from .limits import MAX_REQUEST_ENERGY_KWH
 from .request_entities import async_update_request
 from .service_validation import translated
@@ -92,7 +91,7 @@ async def async_setup_entry(
     async_register_site_device(hass, entry)
     if coordinator.translation.prices.configured:
         async_add_entities([OptiVgiPriceCapNumber(coordinator, PRICE_CAP)])
-    for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_CHARGER):
+    for subentry in charger_subentries(coordinator):
         charger = coordinator.translation.chargers[subentry.subentry_id]
         async_add_entities(
             [

@@ -10,9 +10,8 @@ from homeassistant.components.select import SelectEntity, SelectEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import SUBENTRY_TYPE_CHARGER
 from .coordinator import OptiVgiConfigEntry
-from .entity import OptiVgiControlEntity, async_register_site_device
+from .entity import OptiVgiControlEntity, async_register_site_device, charger_subentries
 from .site_controls import ChargeMode
 
 PARALLEL_UPDATES = 0
@@ -32,7 +31,7 @@ async def async_setup_entry(
     """Add each charger's mode select to its device."""
     coordinator = entry.runtime_data.coordinator
     async_register_site_device(hass, entry)
-    for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_CHARGER):
+    for subentry in charger_subentries(coordinator):
         async_add_entities(
             [OptiVgiChargeModeSelect(coordinator, CHARGE_MODE, subentry)],
             config_subentry_id=subentry.subentry_id,

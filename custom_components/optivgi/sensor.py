@@ -13,9 +13,8 @@ from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import SUBENTRY_TYPE_CHARGER
 from .coordinator import OptiVgiConfigEntry, OptiVgiCoordinator
-from .entity import OptiVgiEntity, async_register_site_device
+from .entity import OptiVgiEntity, async_register_site_device, charger_subentries
 from .models import ChargerPlan, SitePlan
 from .reasons import async_reason_texts
 from .sensor_descriptions import (
@@ -47,7 +46,7 @@ async def async_setup_entry(
         for description in SITE_SENSORS
         if priced or not description.needs_prices
     )
-    for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_CHARGER):
+    for subentry in charger_subentries(coordinator):
         async_add_entities(
             (
                 OptiVgiChargerSensor(coordinator, description, subentry)

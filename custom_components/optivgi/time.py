@@ -13,9 +13,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .const import SUBENTRY_TYPE_CHARGER
 from .coordinator import OptiVgiConfigEntry
-from .entity import OptiVgiControlEntity, async_register_site_device
+from .entity import OptiVgiControlEntity, async_register_site_device, charger_subentries
 from .request_entities import async_update_request
 from .requests import departure_for, next_occurrence
 
@@ -32,7 +31,7 @@ async def async_setup_entry(
     """Add each charger's departure time to its device."""
     coordinator = entry.runtime_data.coordinator
     async_register_site_device(hass, entry)
-    for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_CHARGER):
+    for subentry in charger_subentries(coordinator):
         async_add_entities(
             [OptiVgiDepartureTime(coordinator, DEPARTURE, subentry)],
             config_subentry_id=subentry.subentry_id,
