@@ -41,9 +41,11 @@ class ChargerIntake:
         cid = charger.charger_id
         link = self.actuator.links[cid]
         plugged = self.reader.plugged_in(charger)
-        bound = self.actuator.bound_kw(cid, self.reader.measured_kw(charger), charger.max_kw)
         if plugged is None or not self.reader.controllable(charger):
-            return ChargerReading(connected=False, fault="unavailable", reserved_kw=bound), None
+            reading = ChargerReading(
+                connected=False, fault="unavailable", reserved_kw=self._bound(charger)
+            )
+            return reading, None
         transaction = self.reader.transaction_id(charger)
         session, new = self.sessions.update(
             cid,
@@ -65,7 +67,7 @@ class ChargerIntake:
                 requested_kwh=last.requested_kwh if last is not None else 0.0,
                 departure=last.departure if last is not None else None,
                 fault=fault,
-                reserved_kw=bound,
+                reserved_kw=(bound := self._bound(charger)),
                 floor_kw=bound,  # shown as what it draws; counted once, as reserved
                 in_grace=True,
             )
@@ -76,13 +78,18 @@ class ChargerIntake:
                 fault=fault,
                 fault_detail=link.detail,
                 unresponsive=link.state == "unresponsive",
-                reserved_kw=bound,
+                reserved_kw=self._bound(charger),
             )
             return reading, None
         if charger.control is Control.OCPP and not valid_transaction(transaction):
             # No transaction yet: nothing can be sent; the charger's default profile decides.
             return ChargerReading(connected=True, reserved_kw=charger.safe_kw), None
         return self._wants(charger, session, transaction, now)
+
+    def _bound(self, charger: ChargerConfig) -> float:
+        """The most a charger that is not planned may be drawing (kW): it is counted at that."""
+        measured = self.reader.measured_kw(charger)
+        return self.actuator.bound_kw(charger.charger_id, measured, charger.max_kw)
 
     def _wants(
         self, charger: ChargerConfig, session: Session, transaction: int | None, now: datetime

@@ -55,7 +55,13 @@ def next_occurrence(wall: time, now: datetime) -> datetime:
 
     Today if that is still ahead, else tomorrow; see `departure_for` for the DST days.
     """
-    local = dt_util.as_local(now)
+    return _next_occurrence(wall, now, dt_util.get_default_time_zone())
+
+
+@lru_cache(maxsize=64)
+def _next_occurrence(wall: time, now: datetime, zone: tzinfo) -> datetime:
+    """`next_occurrence` in `zone`; cached: every charger of a site asks with the same `now`."""
+    local = now.astimezone(zone)
     for day in (local.date(), local.date() + timedelta(days=1)):
         ahead = [c for c in _instants(day, wall, local.tzinfo) if c > now]
         if ahead:
