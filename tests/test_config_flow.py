@@ -56,6 +56,7 @@ from custom_components.optivgi.const import (
     CONF_SESSION_ENERGY_ENTITY,
     CONF_SITE_LIMIT_ENTITY,
     CONF_SITE_LIMIT_KW,
+    CONF_SITE_PHASES,
     CONF_SOC_ENTITY,
     CONF_TARGET_SOC,
     CONF_TRANSACTION_ENTITY,
@@ -121,6 +122,7 @@ DETAILS_STORED: dict[str, Any] = {
     **DETAILS_INPUT,
     CONF_DEFAULT_DEPARTURE: "07:05:00",
     CONF_PHASES: 1,
+    CONF_SITE_PHASES: "L1",  # stored for every new charger: the default of its phases
 }
 #: A charger as stored in a subentry, for tests that start with one.
 GARAGE: dict[str, Any] = {
@@ -702,7 +704,7 @@ async def test_details_step_errors_keep_the_input(
         result["flow_id"], {**DETAILS_INPUT, **bad}
     )
     suggested = assert_form(result, "details", SUBENTRY, errors)
-    assert suggested == {**DETAILS_STORED, CONF_PHASES: "1", **bad}
+    assert suggested == {**DETAILS_STORED, CONF_PHASES: "1", CONF_SITE_PHASES: "l1", **bad}
 
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], DETAILS_INPUT)
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -765,12 +767,18 @@ async def test_reconfigure_charger_prefilled_and_renamed(
         CONF_PLUG_STATES: list(DEFAULT_PLUG_STATES),
         **DETAILS_STORED,
         CONF_PHASES: "1",
+        CONF_SITE_PHASES: "l1",
     }
 
     # The plug entity is cleared: it must go from the stored data, not linger.
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"],
-        {**DETAILS_INPUT, CONF_PHASES: "3", CONF_POWER_ENTITY: "sensor.wallbox_power"},
+        {
+            **DETAILS_INPUT,
+            CONF_PHASES: "3",
+            CONF_SITE_PHASES: "l2l3l1",
+            CONF_POWER_ENTITY: "sensor.wallbox_power",
+        },
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
@@ -781,6 +789,7 @@ async def test_reconfigure_charger_prefilled_and_renamed(
         CONF_CONTROL_ENTITY: "number.wallbox_power",
         **DETAILS_STORED,
         CONF_PHASES: 3,
+        CONF_SITE_PHASES: "L2L3L1",
         CONF_POWER_ENTITY: "sensor.wallbox_power",
     }
     assert len(site.subentries) == 1
@@ -1210,5 +1219,881 @@ def test_price_errors_and_source_kinds_are_translated() -> None:
         section = step["sections"][PRICES_SECTION]
         fields = {CONF_PRICE_SOURCE, CONF_PRICE_ENTITY, CONF_PRICE_CONFIG_ENTRY, CONF_PRICE_AREA}
         fields |= {CONF_PRICE_HOME}
+        fields |= SOLAR_FIELD_KEYS | {CONF_FEED_IN_PRICE}  # the solar fields, tested below
         assert set(section["data"]) == set(section["data_description"]) == fields
         assert section["name"]
+
+
+# The site's solar forecast (fields of the same collapsed section, stored flat).
+
+from homeassistant.data_entry_flow import InvalidData  # noqa: E402
+from pytest_homeassistant_custom_component.common import (  # noqa: E402
+    MockModule,
+    MockPlatform,
+    mock_integration,
+    mock_platform,
+)
+
+from custom_components.optivgi.const import (  # noqa: E402
+    CONF_FEED_IN_PRICE,
+    CONF_SOLAR_CONFIG_ENTRY,
+    CONF_SOLAR_ENTITY,
+    CONF_SOLAR_SOURCE,
+)
+
+SOLAR_FIELD_KEYS = {CONF_SOLAR_SOURCE, CONF_SOLAR_CONFIG_ENTRY, CONF_SOLAR_ENTITY}
+SOLCAST_TODAY = "sensor.solcast_pv_forecast_forecast_today"
+SOLCAST_TOMORROW = "sensor.solcast_pv_forecast_forecast_tomorrow"
+
+
+class SolarEnergyPlatform(MockPlatform):
+    """An `energy` platform that gives the energy dashboard a solar forecast."""
+
+    @staticmethod
+    async def async_get_solar_forecast(hass: HomeAssistant, config_entry_id: str) -> object:
+        assert hass.config_entries.async_get_entry(config_entry_id) is not None
+        return {"wh_hours": {}}
+
+
+@pytest.fixture
+def solar_sources(hass: HomeAssistant) -> dict[str, str]:
+    """Solcast sensors, and entries of integrations with and without a solar forecast."""
+    detailed = [
+        {
+            "period_start": "2026-06-01T12:00:00+02:00",
+            "pv_estimate": 2.5,
+            "pv_estimate10": 1.5,
+            "pv_estimate90": 3.0,
+        }
+    ]
+    hass.states.async_set(SOLCAST_TODAY, "20.1", {"detailedForecast": detailed})
+    hass.states.async_set(SOLCAST_TOMORROW, "18.4", {"detailedForecast": []})
+    hass.states.async_set("sensor.solcast_garbage", "1", {"detailedForecast": [{"a": 1}]})
+    mock_platform(hass, "fake_solar.energy", SolarEnergyPlatform())
+    # Loaded, with an energy platform file not imported yet: taken at its word.
+    mock_integration(hass, MockModule("unimported_solar"), top_level_files={"energy.py"})
+    mock_platform(hass, "other_energy.energy", MockPlatform())  # no solar forecast
+    mock_integration(hass, MockModule("plain"))  # no energy platform
+    entries = {
+        name: MockConfigEntry(domain=domain, title=name)
+        for name, domain in (
+            ("fake", "fake_solar"),
+            ("unimported", "unimported_solar"),
+            ("other_energy", "other_energy"),
+            ("plain", "plain"),
+            ("not_loaded", "not_loaded_integration"),
+        )
+    }
+    for entry in entries.values():
+        entry.add_to_hass(hass)
+    return {name: entry.entry_id for name, entry in entries.items()}
+
+
+async def _options_with(
+    hass: HomeAssistant, site: MockConfigEntry, prices: Mapping[str, Any]
+) -> ConfigFlowResult:
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, PRICES_SECTION: dict(prices)}
+    )
+
+
+@pytest.mark.parametrize(
+    ("solar", "stored"),
+    [
+        pytest.param(
+            {
+                CONF_SOLAR_SOURCE: "energy",
+                CONF_SOLAR_CONFIG_ENTRY: "fake",
+                CONF_SOLAR_ENTITY: [SOLCAST_TODAY],
+                CONF_FEED_IN_PRICE: 0.07,
+            },
+            {
+                CONF_SOLAR_SOURCE: "energy",
+                CONF_SOLAR_CONFIG_ENTRY: "fake",
+                CONF_FEED_IN_PRICE: 0.07,
+            },
+            id="energy-solcast-sensor-dropped",
+        ),
+        pytest.param(
+            {CONF_SOLAR_SOURCE: "energy", CONF_SOLAR_CONFIG_ENTRY: "unimported"},
+            {CONF_SOLAR_SOURCE: "energy", CONF_SOLAR_CONFIG_ENTRY: "unimported"},
+            id="energy-platform-not-imported-yet",
+        ),
+        pytest.param(
+            {
+                CONF_SOLAR_SOURCE: "solcast",
+                CONF_SOLAR_ENTITY: [SOLCAST_TODAY, SOLCAST_TOMORROW, SOLCAST_TODAY],
+                CONF_SOLAR_CONFIG_ENTRY: "fake",
+                CONF_FEED_IN_PRICE: -0.02,
+            },
+            {
+                CONF_SOLAR_SOURCE: "solcast",
+                CONF_SOLAR_ENTITY: [SOLCAST_TODAY, SOLCAST_TOMORROW],
+                CONF_FEED_IN_PRICE: -0.02,
+            },
+            id="solcast-entry-dropped-sensor-once",
+        ),
+        pytest.param(
+            {
+                CONF_SOLAR_SOURCE: "solcast",
+                CONF_SOLAR_ENTITY: [SOLCAST_TODAY],
+                CONF_FEED_IN_PRICE: 0,
+            },
+            {
+                CONF_SOLAR_SOURCE: "solcast",
+                CONF_SOLAR_ENTITY: [SOLCAST_TODAY],
+                CONF_FEED_IN_PRICE: 0,
+            },
+            id="solcast-feed-in-0-kept",
+        ),
+        pytest.param(
+            {
+                CONF_SOLAR_SOURCE: "none",
+                CONF_SOLAR_ENTITY: [SOLCAST_TODAY],
+                CONF_SOLAR_CONFIG_ENTRY: "fake",
+                CONF_FEED_IN_PRICE: 0.1,
+            },
+            {},
+            id="none-drops-every-solar-field",
+        ),
+    ],
+)
+async def test_solar_settings_hold_only_what_their_source_uses(
+    hass: HomeAssistant,
+    *,
+    site: MockConfigEntry,
+    solar_sources: dict[str, str],
+    solar: dict[str, Any],
+    stored: dict[str, Any],
+) -> None:
+    def entry_ids(values: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            key: solar_sources[value] if key == CONF_SOLAR_CONFIG_ENTRY else value
+            for key, value in values.items()
+        }
+
+    result = await _options_with(hass, site, {CONF_PRICE_SOURCE: "none", **entry_ids(solar)})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(site.options) == {**SETTINGS_STORED, **entry_ids(stored)}
+
+    # Shown again: none of it at the top, all of it in the section.
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    assert assert_form(result, "init", OPTIONS) == SETTINGS_INPUT
+    assert section_suggestions(result) == {CONF_PRICE_SOURCE: "none", **entry_ids(stored)}
+
+
+async def test_prices_and_solar_are_stored_together_and_go_separately(
+    hass: HomeAssistant, site: MockConfigEntry, solar_sources: dict[str, str]
+) -> None:
+    hass.states.async_set("sensor.spot_price", "0.2", PRICE_ATTRIBUTES)
+    prices = {CONF_PRICE_SOURCE: "entity", CONF_PRICE_ENTITY: "sensor.spot_price"}
+    solar = {CONF_SOLAR_SOURCE: "solcast", CONF_SOLAR_ENTITY: [SOLCAST_TODAY]}
+    result = await _options_with(hass, site, {**prices, **solar})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(site.options) == {**SETTINGS_STORED, **prices, **solar}
+    # No price source any more: the solar settings stay.
+    result = await _options_with(hass, site, {CONF_PRICE_SOURCE: "none", **solar})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(site.options) == {**SETTINGS_STORED, **solar}
+    # And back to nothing: no key of the section is left.
+    result = await _options_with(hass, site, {CONF_PRICE_SOURCE: "none"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(site.options) == SETTINGS_STORED
+
+
+SOLAR_ERRORS = [
+    pytest.param({CONF_SOLAR_SOURCE: "energy"}, "solar_entry_required", id="energy-no-entry"),
+    pytest.param(
+        {CONF_SOLAR_SOURCE: "energy", CONF_SOLAR_CONFIG_ENTRY: "removed"},
+        "solar_entry_required",
+        id="energy-entry-removed",
+    ),
+    *[
+        pytest.param(
+            {CONF_SOLAR_SOURCE: "energy", CONF_SOLAR_CONFIG_ENTRY: name},
+            "solar_entry_no_forecast",
+            id=f"energy-{name}",
+        )
+        for name in ("other_energy", "plain", "not_loaded")
+    ],
+    pytest.param({CONF_SOLAR_SOURCE: "solcast"}, "solar_entity_required", id="solcast-none-picked"),
+    pytest.param(
+        {CONF_SOLAR_SOURCE: "solcast", CONF_SOLAR_ENTITY: [SOLCAST_TODAY, "sensor.missing"]},
+        "entity_not_found",
+        id="solcast-sensor-missing",
+    ),
+    pytest.param(
+        {CONF_SOLAR_SOURCE: "solcast", CONF_SOLAR_ENTITY: ["sensor.grid_energy"]},
+        "solar_entity_invalid",
+        id="solcast-no-detailed-forecast",
+    ),
+    pytest.param(
+        {CONF_SOLAR_SOURCE: "solcast", CONF_SOLAR_ENTITY: ["sensor.solcast_garbage"]},
+        "solar_entity_invalid",
+        id="solcast-garbage-detailed-forecast",
+    ),
+]
+
+
+@pytest.mark.parametrize(("solar", "error"), SOLAR_ERRORS)
+async def test_solar_errors_are_shown_on_the_section(
+    hass: HomeAssistant,
+    *,
+    site: MockConfigEntry,
+    solar_sources: dict[str, str],
+    solar: dict[str, Any],
+    error: str,
+) -> None:
+    if CONF_SOLAR_CONFIG_ENTRY in solar:
+        entry_id = solar_sources.get(solar[CONF_SOLAR_CONFIG_ENTRY], "no_such_entry")
+        solar = {**solar, CONF_SOLAR_CONFIG_ENTRY: entry_id}
+    result = await _options_with(hass, site, {CONF_PRICE_SOURCE: "none", **solar})
+    assert_form(result, "init", OPTIONS, {PRICES_SECTION: error})
+    # The chosen source and its fields are offered again.
+    assert section_suggestions(result) == {CONF_PRICE_SOURCE: "none", **solar}
+    assert dict(site.options) == SETTINGS_STORED
+
+
+async def test_a_price_error_is_shown_before_a_solar_error(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    result = await _options_with(
+        hass, site, {CONF_PRICE_SOURCE: "entity", CONF_SOLAR_SOURCE: "solcast"}
+    )
+    assert_form(result, "init", OPTIONS, {PRICES_SECTION: "price_entity_required"})
+    result = await _options_with(
+        hass, site, {CONF_PRICE_SOURCE: "none", CONF_SOLAR_SOURCE: "solcast"}
+    )
+    assert_form(result, "init", OPTIONS, {PRICES_SECTION: "solar_entity_required"})
+
+
+@pytest.mark.parametrize("price", [-10.5, 10.5])
+async def test_the_feed_in_price_is_bounded(
+    hass: HomeAssistant, site: MockConfigEntry, solar_sources: dict[str, str], price: float
+) -> None:
+    solar = {CONF_SOLAR_SOURCE: "solcast", CONF_SOLAR_ENTITY: [SOLCAST_TODAY]}
+    with pytest.raises(InvalidData):
+        await _options_with(hass, site, {**solar, CONF_FEED_IN_PRICE: price})
+    for bound in (-10.0, 10.0):
+        result = await _options_with(hass, site, {**solar, CONF_FEED_IN_PRICE: bound})
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert site.options[CONF_FEED_IN_PRICE] == bound
+
+
+async def test_site_created_and_reconfigured_with_a_solar_forecast(
+    hass: HomeAssistant, solar_sources: dict[str, str]
+) -> None:
+    solar = {CONF_SOLAR_SOURCE: "energy", CONF_SOLAR_CONFIG_ENTRY: solar_sources["plain"]}
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Home", **SETTINGS_INPUT, PRICES_SECTION: solar}
+    )
+    assert_form(result, "user", CONFIG, {PRICES_SECTION: "solar_entry_no_forecast"})
+    solar[CONF_SOLAR_CONFIG_ENTRY] = solar_sources["fake"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Home", **SETTINGS_INPUT, PRICES_SECTION: solar}
+    )
+    assert_form(result, "charger", CONFIG)
+    for user_input in (
+        {CONF_NAME: "Garage", CONF_CONTROL: Control.NUMBER},
+        {CONF_CONTROL_ENTITY: "number.wallbox_current"},
+        DETAILS_INPUT,
+    ):
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert dict(entry.options) == {**SETTINGS_STORED, **solar}
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    assert section_suggestions(result) == {CONF_PRICE_SOURCE: "none", **solar}
+    solcast = {
+        CONF_SOLAR_SOURCE: "solcast",
+        CONF_SOLAR_ENTITY: [SOLCAST_TODAY, SOLCAST_TOMORROW],
+        CONF_FEED_IN_PRICE: 0.05,
+    }
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Home", **SETTINGS_INPUT, PRICES_SECTION: solcast}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert dict(entry.options) == {**SETTINGS_STORED, **solcast}
+
+
+def test_solar_errors_sources_and_fields_are_translated() -> None:
+    errors = {param.values[1] for param in SOLAR_ERRORS}
+    assert errors >= {
+        "solar_entry_required",
+        "solar_entry_no_forecast",
+        "solar_entity_required",
+        "solar_entity_invalid",
+    }
+    for flow in (CONFIG, OPTIONS):
+        assert errors <= set(flow["error"])
+    labels = TRANSLATIONS["selector"][CONF_SOLAR_SOURCE]["options"]
+    assert set(labels) == {"none", "energy", "solcast"}
+    for step in (CONFIG["step"]["user"], CONFIG["step"]["reconfigure"], OPTIONS["step"]["init"]):
+        section = step["sections"][PRICES_SECTION]
+        fields = SOLAR_FIELD_KEYS | {CONF_FEED_IN_PRICE}
+        assert fields <= set(section["data"])
+        assert fields <= set(section["data_description"])
+    for fault in ("solar_forecast_unavailable", "solar_forecast_invalid"):
+        issue = TRANSLATIONS["issues"][fault]
+        assert issue["title"]
+        assert "{site}" in issue["description"]
+
+
+# Per-phase fuses: the site's phase section (collapsed, stored flat) and each charger's wiring.
+
+from custom_components.optivgi.charger_config import ChargerConfig  # noqa: E402
+from custom_components.optivgi.const import (  # noqa: E402
+    CONF_PHASE_CURRENT_L1_ENTITY,
+    CONF_PHASE_CURRENT_L2_ENTITY,
+    CONF_PHASE_CURRENT_L3_ENTITY,
+    CONF_PHASE_LIMIT_A,
+    CONF_PHASE_LIMIT_L2_A,
+    CONF_PHASE_LIMIT_L3_A,
+    CONF_SINGLE_PHASE_CAR,
+)
+from custom_components.optivgi.phase_flow import PHASES_SECTION  # noqa: E402
+
+PHASE_SENSORS = {
+    CONF_PHASE_CURRENT_L1_ENTITY: "sensor.grid_current_l1",
+    CONF_PHASE_CURRENT_L2_ENTITY: "sensor.grid_current_l2",
+    CONF_PHASE_CURRENT_L3_ENTITY: "sensor.grid_current_l3",
+}
+PHASE_FIELD_KEYS = {
+    CONF_PHASE_LIMIT_A,
+    CONF_PHASE_LIMIT_L2_A,
+    CONF_PHASE_LIMIT_L3_A,
+    *PHASE_SENSORS,
+}
+
+
+@pytest.fixture
+def phase_sensors(hass: HomeAssistant) -> None:
+    """The grid meter's current sensors: three in A, one in mA, one without a unit, one in kW."""
+    current = {"unit_of_measurement": "A", "device_class": "current"}
+    for entity_id in PHASE_SENSORS.values():
+        hass.states.async_set(entity_id, "7.5", current)
+    hass.states.async_set(
+        "sensor.grid_current_ma", "7500", {**current, "unit_of_measurement": "mA"}
+    )
+    hass.states.async_set("sensor.grid_current_no_unit", "7.5", {"device_class": "current"})
+
+
+def phase_section_suggestions(result: ConfigFlowResult) -> dict[str, Any]:
+    """The suggested values of the phase section of a shown site form."""
+    schema = result["data_schema"]
+    assert schema is not None
+    [phases] = [value for key, value in schema.schema.items() if str(key) == PHASES_SECTION]
+    assert phases.options == {"collapsed": True}
+    return {
+        str(key): key.description["suggested_value"]
+        for key in phases.schema.schema
+        if key.description and "suggested_value" in key.description
+    }
+
+
+async def _options_with_phases(
+    hass: HomeAssistant, site: MockConfigEntry, phases: Mapping[str, Any]
+) -> ConfigFlowResult:
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, PHASES_SECTION: dict(phases)}
+    )
+
+
+@pytest.mark.parametrize(
+    ("phases", "stored"),
+    [
+        pytest.param({}, {}, id="empty-section-no-key"),
+        pytest.param(
+            {CONF_PHASE_LIMIT_A: 25.0}, {CONF_PHASE_LIMIT_A: 25.0}, id="one-limit-for-all"
+        ),
+        pytest.param(
+            {CONF_PHASE_LIMIT_A: 25.0, CONF_PHASE_LIMIT_L3_A: 20.0},
+            {CONF_PHASE_LIMIT_A: 25.0, CONF_PHASE_LIMIT_L3_A: 20.0},
+            id="l3-differs",
+        ),
+        pytest.param(
+            {
+                CONF_PHASE_LIMIT_A: 35.0,
+                CONF_PHASE_LIMIT_L2_A: 25.0,
+                CONF_PHASE_LIMIT_L3_A: 1000.0,
+                **PHASE_SENSORS,
+            },
+            {
+                CONF_PHASE_LIMIT_A: 35.0,
+                CONF_PHASE_LIMIT_L2_A: 25.0,
+                CONF_PHASE_LIMIT_L3_A: 1000.0,
+                **PHASE_SENSORS,
+            },
+            id="all-fields",
+        ),
+        pytest.param(
+            {
+                CONF_PHASE_LIMIT_A: 1.0,
+                **PHASE_SENSORS,
+                CONF_PHASE_CURRENT_L2_ENTITY: "sensor.grid_current_ma",
+            },
+            {
+                CONF_PHASE_LIMIT_A: 1.0,
+                **PHASE_SENSORS,
+                CONF_PHASE_CURRENT_L2_ENTITY: "sensor.grid_current_ma",
+            },
+            id="sensor-in-ma",
+        ),
+    ],
+)
+async def test_phase_settings_stored_flat_only_when_set(
+    hass: HomeAssistant,
+    *,
+    site: MockConfigEntry,
+    phase_sensors: None,
+    phases: dict[str, Any],
+    stored: dict[str, Any],
+) -> None:
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    assert phase_section_suggestions(result) == {}
+    result = await _options_with_phases(hass, site, phases)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(site.options) == {**SETTINGS_STORED, **stored}
+
+    # Shown again: none of it at the top, all of it in the section.
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    assert assert_form(result, "init", OPTIONS) == SETTINGS_INPUT
+    assert phase_section_suggestions(result) == stored
+
+    # Emptied again: no phase key is left.
+    result = await _options_with_phases(hass, site, {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(site.options) == SETTINGS_STORED
+
+
+async def test_a_form_without_the_phase_section_stores_no_phase_key(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    hass.config_entries.async_update_entry(
+        site, options={**SETTINGS_STORED, CONF_PHASE_LIMIT_A: 25.0}
+    )
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    result = await hass.config_entries.options.async_configure(result["flow_id"], SETTINGS_INPUT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(site.options) == SETTINGS_STORED
+
+
+PHASE_ERRORS = [
+    pytest.param({CONF_PHASE_LIMIT_L2_A: 20.0}, "phase_limit_required", id="l2-without-limit"),
+    pytest.param({CONF_PHASE_LIMIT_L3_A: 20.0}, "phase_limit_required", id="l3-without-limit"),
+    pytest.param(PHASE_SENSORS, "phase_limit_required", id="sensors-without-limit"),
+    pytest.param(
+        {CONF_PHASE_LIMIT_A: 25.0, CONF_PHASE_CURRENT_L1_ENTITY: "sensor.grid_current_l1"},
+        "phase_sensors_incomplete",
+        id="one-sensor",
+    ),
+    pytest.param(
+        {
+            CONF_PHASE_LIMIT_A: 25.0,
+            CONF_PHASE_CURRENT_L1_ENTITY: "sensor.grid_current_l1",
+            CONF_PHASE_CURRENT_L3_ENTITY: "sensor.grid_current_l3",
+        },
+        "phase_sensors_incomplete",
+        id="two-sensors",
+    ),
+    pytest.param(
+        {CONF_PHASE_LIMIT_A: 25.0, **PHASE_SENSORS, CONF_PHASE_CURRENT_L3_ENTITY: "sensor.gone"},
+        "entity_not_found",
+        id="sensor-missing",
+    ),
+    pytest.param(
+        {
+            CONF_PHASE_LIMIT_A: 25.0,
+            **PHASE_SENSORS,
+            CONF_PHASE_CURRENT_L2_ENTITY: "sensor.grid_current_no_unit",
+        },
+        "phase_sensor_unit",
+        id="sensor-without-unit",
+    ),
+    pytest.param(
+        {
+            CONF_PHASE_LIMIT_A: 25.0,
+            **PHASE_SENSORS,
+            CONF_PHASE_CURRENT_L1_ENTITY: "sensor.grid_power",
+        },
+        "phase_sensor_unit",
+        id="sensor-in-w",
+    ),
+]
+
+
+@pytest.mark.parametrize(("phases", "error"), PHASE_ERRORS)
+async def test_phase_errors_are_shown_on_the_section(
+    hass: HomeAssistant,
+    *,
+    site: MockConfigEntry,
+    phase_sensors: None,
+    phases: dict[str, Any],
+    error: str,
+) -> None:
+    result = await _options_with_phases(hass, site, phases)
+    assert_form(result, "init", OPTIONS, {PHASES_SECTION: error})
+    # What was entered is offered again.
+    assert phase_section_suggestions(result) == phases
+    assert dict(site.options) == SETTINGS_STORED
+
+
+async def test_phase_and_price_errors_are_shown_together(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            **SETTINGS_INPUT,
+            CONF_REPLAN_MIN: 5,
+            PRICES_SECTION: {CONF_PRICE_SOURCE: "entity"},
+            PHASES_SECTION: {CONF_PHASE_LIMIT_L2_A: 20.0},
+        },
+    )
+    assert_form(
+        result,
+        "init",
+        OPTIONS,
+        {
+            CONF_REPLAN_MIN: "replan_shorter_than_resolution",
+            PRICES_SECTION: "price_entity_required",
+            PHASES_SECTION: "phase_limit_required",
+        },
+    )
+
+
+@pytest.mark.parametrize("limit", [0.0, 0.5, 1000.5])
+async def test_the_phase_limits_are_bounded(
+    hass: HomeAssistant, site: MockConfigEntry, limit: float
+) -> None:
+    for key in (CONF_PHASE_LIMIT_A, CONF_PHASE_LIMIT_L2_A, CONF_PHASE_LIMIT_L3_A):
+        with pytest.raises(InvalidData):
+            await _options_with_phases(hass, site, {CONF_PHASE_LIMIT_A: 25.0, key: limit})
+
+
+async def test_site_created_and_reconfigured_with_phase_limits(
+    hass: HomeAssistant, phase_sensors: None
+) -> None:
+    phases = {CONF_PHASE_LIMIT_A: 25.0, CONF_PHASE_CURRENT_L1_ENTITY: "sensor.grid_current_l1"}
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Home", **SETTINGS_INPUT, PHASES_SECTION: phases}
+    )
+    assert_form(result, "user", CONFIG, {PHASES_SECTION: "phase_sensors_incomplete"})
+    assert phase_section_suggestions(result) == phases
+    phases = {CONF_PHASE_LIMIT_A: 25.0, **PHASE_SENSORS}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Home", **SETTINGS_INPUT, PHASES_SECTION: phases}
+    )
+    assert_form(result, "charger", CONFIG)
+    for user_input in (
+        {CONF_NAME: "Garage", CONF_CONTROL: Control.NUMBER},
+        {CONF_CONTROL_ENTITY: "number.wallbox_current"},
+        DETAILS_INPUT,
+    ):
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert dict(entry.options) == {**SETTINGS_STORED, **phases}
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    assert assert_form(result, "reconfigure", CONFIG) == {CONF_NAME: "Home", **SETTINGS_INPUT}
+    assert phase_section_suggestions(result) == phases
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_NAME: "Home", **SETTINGS_INPUT, PHASES_SECTION: {CONF_PHASE_LIMIT_L2_A: 16.0}},
+    )
+    assert_form(result, "reconfigure", CONFIG, {PHASES_SECTION: "phase_limit_required"})
+    assert phase_section_suggestions(result) == {CONF_PHASE_LIMIT_L2_A: 16.0}
+    uneven = {CONF_PHASE_LIMIT_A: 25.0, CONF_PHASE_LIMIT_L2_A: 16.0}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Home", **SETTINGS_INPUT, PHASES_SECTION: uneven}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert dict(entry.options) == {**SETTINGS_STORED, **uneven}
+
+
+def test_phase_errors_and_fields_are_translated() -> None:
+    errors = {param.values[1] for param in PHASE_ERRORS}
+    assert errors == {
+        "phase_limit_required",
+        "phase_sensors_incomplete",
+        "entity_not_found",
+        "phase_sensor_unit",
+    }
+    for flow in (CONFIG, OPTIONS):
+        assert errors <= set(flow["error"])
+    for step in (CONFIG["step"]["user"], CONFIG["step"]["reconfigure"], OPTIONS["step"]["init"]):
+        section = step["sections"][PHASES_SECTION]
+        assert set(section["data"]) == set(section["data_description"]) == PHASE_FIELD_KEYS
+        assert all(section["data_description"].values())
+        assert section["name"]
+        assert section["description"]
+
+
+# A charger's wiring to the site's phases.
+
+
+async def _add_charger_details(hass: HomeAssistant, site: MockConfigEntry) -> SubentryFlowResult:
+    result = await _add_charger_flow(hass, site)
+    for user_input in (
+        {CONF_NAME: "Drive", CONF_CONTROL: Control.NUMBER},
+        {CONF_CONTROL_ENTITY: "number.wallbox_current"},
+    ):
+        result = await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
+    assert_form(result, "details", SUBENTRY)
+    return result
+
+
+@pytest.mark.parametrize(
+    ("form", "stored", "site_phases"),
+    [
+        pytest.param({CONF_PHASES: "1"}, {CONF_SITE_PHASES: "L1"}, (0,), id="1-default"),
+        pytest.param(
+            {CONF_PHASES: "1", CONF_SITE_PHASES: "l1"}, {CONF_SITE_PHASES: "L1"}, (0,), id="1-l1"
+        ),
+        pytest.param(
+            {CONF_PHASES: "1", CONF_SITE_PHASES: "l2"}, {CONF_SITE_PHASES: "L2"}, (1,), id="1-l2"
+        ),
+        pytest.param(
+            {CONF_PHASES: "1", CONF_SITE_PHASES: "l3", CONF_SINGLE_PHASE_CAR: True},
+            {CONF_SITE_PHASES: "L3"},  # the box means nothing on a 1-phase charger
+            (2,),
+            id="1-l3-single-car-dropped",
+        ),
+        pytest.param({CONF_PHASES: "3"}, {CONF_SITE_PHASES: "L1L2L3"}, (0, 1, 2), id="3-default"),
+        pytest.param(
+            {CONF_PHASES: "3", CONF_SITE_PHASES: "l1l2l3", CONF_SINGLE_PHASE_CAR: False},
+            {CONF_SITE_PHASES: "L1L2L3"},
+            (0, 1, 2),
+            id="3-l1l2l3",
+        ),
+        pytest.param(
+            {CONF_PHASES: "3", CONF_SITE_PHASES: "l2l3l1"},
+            {CONF_SITE_PHASES: "L2L3L1"},
+            (1, 2, 0),
+            id="3-l2l3l1",
+        ),
+        pytest.param(
+            {CONF_PHASES: "3", CONF_SITE_PHASES: "l3l1l2"},
+            {CONF_SITE_PHASES: "L3L1L2"},
+            (2, 0, 1),
+            id="3-l3l1l2",
+        ),
+        pytest.param(
+            {CONF_PHASES: "3", CONF_SINGLE_PHASE_CAR: True},
+            {CONF_SITE_PHASES: "L1L2L3", CONF_SINGLE_PHASE_CAR: True},
+            (0,),
+            id="3-default-single-car",
+        ),
+        pytest.param(
+            {CONF_PHASES: "3", CONF_SITE_PHASES: "l2l3l1", CONF_SINGLE_PHASE_CAR: True},
+            {CONF_SITE_PHASES: "L2L3L1", CONF_SINGLE_PHASE_CAR: True},
+            (1,),
+            id="3-l2l3l1-single-car",
+        ),
+        pytest.param(
+            {CONF_PHASES: "3", CONF_SITE_PHASES: "l3l1l2", CONF_SINGLE_PHASE_CAR: True},
+            {CONF_SITE_PHASES: "L3L1L2", CONF_SINGLE_PHASE_CAR: True},
+            (2,),
+            id="3-l3l1l2-single-car",
+        ),
+    ],
+)
+async def test_charger_site_phases_stored_and_read(
+    hass: HomeAssistant,
+    *,
+    site: MockConfigEntry,
+    form: dict[str, Any],
+    stored: dict[str, Any],
+    site_phases: tuple[int, ...],
+) -> None:
+    result = await _add_charger_details(hass, site)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**DETAILS_INPUT, **form}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    phases = int(form[CONF_PHASES])
+    assert result["data"] == {
+        CONF_CONTROL: "number",
+        CONF_CONTROL_ENTITY: "number.wallbox_current",
+        **DETAILS_STORED,
+        CONF_PHASES: phases,
+        **stored,
+    }
+    drive = site.subentries[_subentry_id(site, "Drive")]
+    config = ChargerConfig.from_subentry(drive)
+    assert config.site_phases == site_phases
+    assert config.phases == phases
+
+    # Reconfigured: the stored wiring is shown again, in the select's own keys.
+    result = await site.start_subentry_reconfigure_flow(hass, drive.subentry_id)
+    for user_input in (
+        {CONF_NAME: "Drive", CONF_CONTROL: Control.NUMBER},
+        {CONF_CONTROL_ENTITY: "number.wallbox_current"},
+    ):
+        result = await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
+    suggested = assert_form(result, "details", SUBENTRY)
+    assert suggested[CONF_SITE_PHASES] == stored[CONF_SITE_PHASES].lower()
+    assert suggested.get(CONF_SINGLE_PHASE_CAR) == stored.get(CONF_SINGLE_PHASE_CAR)
+
+
+CHARGER_PHASE_ERRORS = [
+    pytest.param(
+        {CONF_PHASES: "1", CONF_SITE_PHASES: wiring},
+        {CONF_SITE_PHASES: "site_phases_not_one"},
+        id=f"1-phase-{wiring}",
+    )
+    for wiring in ("l1l2l3", "l2l3l1", "l3l1l2")
+] + [
+    pytest.param(
+        {CONF_PHASES: "3", CONF_SITE_PHASES: wiring},
+        {CONF_SITE_PHASES: "site_phases_not_rotation"},
+        id=f"3-phase-{wiring}",
+    )
+    for wiring in ("l1", "l2", "l3")
+]
+
+
+@pytest.mark.parametrize(("bad", "errors"), CHARGER_PHASE_ERRORS)
+async def test_charger_site_phases_must_fit_its_phases(
+    hass: HomeAssistant, site: MockConfigEntry, bad: dict[str, Any], errors: dict[str, str]
+) -> None:
+    result = await _add_charger_details(hass, site)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**DETAILS_INPUT, **bad, CONF_SINGLE_PHASE_CAR: True}
+    )
+    suggested = assert_form(result, "details", SUBENTRY, errors)
+    # What was entered is offered again (the box only where it is kept: 3 phases).
+    assert suggested[CONF_SITE_PHASES] == bad[CONF_SITE_PHASES]
+    assert suggested[CONF_PHASES] == bad[CONF_PHASES]
+    assert suggested.get(CONF_SINGLE_PHASE_CAR) == (True if bad[CONF_PHASES] == "3" else None)
+    # Cleared (the frontend leaves the key out), it is the default of the charger's phases.
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**DETAILS_INPUT, CONF_PHASES: bad[CONF_PHASES]}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_SITE_PHASES] == ("L1" if bad[CONF_PHASES] == "1" else "L1L2L3")
+
+
+async def test_the_first_charger_is_wired_and_checked_too(hass: HomeAssistant) -> None:
+    flow_id = await _site_flow_at_charger_step(hass)
+    for user_input in (
+        {CONF_NAME: "Garage", CONF_CONTROL: Control.NUMBER},
+        {CONF_CONTROL_ENTITY: "number.wallbox_current"},
+    ):
+        result = await hass.config_entries.flow.async_configure(flow_id, user_input)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {**DETAILS_INPUT, CONF_SITE_PHASES: "l2l3l1"}
+    )
+    assert_form(result, "details", CONFIG, {CONF_SITE_PHASES: "site_phases_not_one"})
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {**DETAILS_INPUT, CONF_SITE_PHASES: "l3"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    [charger] = result["result"].subentries.values()
+    assert charger.data == {
+        CONF_CONTROL: "number",
+        CONF_CONTROL_ENTITY: "number.wallbox_current",
+        **DETAILS_STORED,
+        CONF_SITE_PHASES: "L3",
+    }
+    assert ChargerConfig.from_subentry(charger).site_phases == (2,)
+
+
+async def test_an_older_charger_reads_and_reconfigures_as_the_default(
+    hass: HomeAssistant,
+) -> None:
+    """A charger stored before wirings has neither key: the default of its phases."""
+    old = {key: value for key, value in GARAGE.items() if key != CONF_SITE_PHASES}
+    old[CONF_PHASES] = 3
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        unique_id="home",
+        data={CONF_NAME: "Home"},
+        options=SETTINGS_STORED,
+        subentries_data=[
+            ConfigSubentryData(
+                subentry_type=SUBENTRY_TYPE_CHARGER, title="Garage", data=old, unique_id=None
+            )
+        ],
+    )
+    entry.add_to_hass(hass)
+    garage_id = _subentry_id(entry, "Garage")
+    assert ChargerConfig.from_subentry(entry.subentries[garage_id]).site_phases == (0, 1, 2)
+
+    result = await entry.start_subentry_reconfigure_flow(hass, garage_id)
+    for user_input in (
+        {CONF_NAME: "Garage", CONF_CONTROL: Control.NUMBER},
+        {CONF_CONTROL_ENTITY: "number.wallbox_current"},
+    ):
+        result = await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
+    suggested = assert_form(result, "details", SUBENTRY)
+    assert CONF_SITE_PHASES not in suggested
+    assert CONF_SINGLE_PHASE_CAR not in suggested
+    assert suggested[CONF_PHASES] == "3"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**DETAILS_INPUT, CONF_PHASES: "3"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.subentries[garage_id].data[CONF_SITE_PHASES] == "L1L2L3"
+
+
+async def test_unticking_the_single_phase_car_removes_it(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    garage_id = _subentry_id(site, "Garage")
+    data = {**GARAGE, CONF_PHASES: 3, CONF_SITE_PHASES: "L2L3L1", CONF_SINGLE_PHASE_CAR: True}
+    hass.config_entries.async_update_subentry(site, site.subentries[garage_id], data=data)
+    result = await site.start_subentry_reconfigure_flow(hass, garage_id)
+    for user_input in (
+        {CONF_NAME: "Garage", CONF_CONTROL: Control.NUMBER},
+        {CONF_CONTROL_ENTITY: "number.wallbox_current"},
+    ):
+        result = await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
+    suggested = assert_form(result, "details", SUBENTRY)
+    assert suggested[CONF_SITE_PHASES] == "l2l3l1"
+    assert suggested[CONF_SINGLE_PHASE_CAR] is True
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            **DETAILS_INPUT,
+            CONF_PHASES: "3",
+            CONF_SITE_PHASES: "l2l3l1",
+            CONF_SINGLE_PHASE_CAR: False,
+        },
+    )
+    assert result["reason"] == "reconfigure_successful"
+    stored = site.subentries[garage_id].data
+    assert CONF_SINGLE_PHASE_CAR not in stored
+    assert stored[CONF_SITE_PHASES] == "L2L3L1"
+    assert ChargerConfig.from_subentry(site.subentries[garage_id]).site_phases == (1, 2, 0)
+
+
+def test_charger_phase_errors_fields_and_options_are_translated() -> None:
+    errors: set[object] = set()
+    for param in CHARGER_PHASE_ERRORS:
+        field_errors = param.values[1]
+        assert isinstance(field_errors, dict)
+        errors |= set(field_errors.values())
+    assert errors == {"site_phases_not_one", "site_phases_not_rotation"}
+    for flow in (CONFIG, SUBENTRY):
+        assert errors <= set(flow["error"])
+        details = flow["step"]["details"]
+        for key in (CONF_SITE_PHASES, CONF_SINGLE_PHASE_CAR):
+            assert details["data"][key]
+            assert details["data_description"][key]
+    labels = TRANSLATIONS["selector"][CONF_SITE_PHASES]["options"]
+    assert set(labels) == {"l1", "l2", "l3", "l1l2l3", "l2l3l1", "l3l1l2"}

@@ -190,7 +190,7 @@ def test_translations_cover_every_config_flow_field() -> None:
         if "translation_key" in config
     ]
     used = {config["translation_key"] for config in selects}
-    assert {"algorithm", "control", "resolution", "phases"} == used
+    assert {"algorithm", "control", "resolution", "phases", "site_phases"} == used
     assert used <= set(translations["selector"])
     for config in selects:
         labels = translations["selector"][config["translation_key"]]["options"]

@@ -58,6 +58,7 @@ DRIVEWAY: dict[str, Any] = {
     "max_current_a": 16.0,
     "phases": 3,
     "voltage": 230.0,
+    "site_phases": "L1L2L3",
 }
 
 SITE_SENSOR_IDS = {

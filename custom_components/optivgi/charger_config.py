@@ -1,9 +1,10 @@
 """A charger's settings (one config subentry), typed, with the figures derived from them."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.util import dt as dt_util
@@ -25,6 +26,8 @@ from .const import (
     CONF_POWER_ENTITY,
     CONF_SAFE_CURRENT_A,
     CONF_SESSION_ENERGY_ENTITY,
+    CONF_SINGLE_PHASE_CAR,
+    CONF_SITE_PHASES,
     CONF_SOC_ENTITY,
     CONF_SWITCH_ENTITY,
     CONF_TARGET_SOC,
@@ -37,11 +40,43 @@ from .const import (
     DEFAULT_MIN_CURRENT_A,
     DEFAULT_PHASES,
     DEFAULT_PLUG_STATES,
+    DEFAULT_SINGLE_PHASE_CAR,
+    DEFAULT_SITE_PHASES_1,
+    DEFAULT_SITE_PHASES_3,
     DEFAULT_TARGET_SOC,
     DEFAULT_VOLTAGE,
     Control,
 )
 from .scm.ev import amps_to_kw
+
+#: The stored `CONF_SITE_PHASES` values and the site phases (0 = L1) each stands for, in order:
+#: a rotation's first phase is the charger's own L1, where a 1-phase car draws.
+SITE_PHASES_WIRING: Final[Mapping[str, tuple[int, ...]]] = {
+    "L1": (0,),
+    "L2": (1,),
+    "L3": (2,),
+    "L1L2L3": (0, 1, 2),
+    "L2L3L1": (1, 2, 0),
+    "L3L1L2": (2, 0, 1),
+}
+
+
+def default_site_phases(phases: int) -> str:
+    """The stored wiring of a charger with `phases` phases that was not given one."""
+    return DEFAULT_SITE_PHASES_1 if phases == 1 else DEFAULT_SITE_PHASES_3
+
+
+def site_phases_of(value: object, phases: int, *, single_phase_car: bool) -> tuple[int, ...]:
+    """The site phases a charger's car draws on, from its stored wiring `value`.
+
+    An absent value (a charger set up before wirings) or one that does not fit the charger's
+    phases (settings edited by hand) is the default: L1, or the first `phases` phases in order.
+    A single-phase car on a 3-phase charger draws on the rotation's first phase only.
+    """
+    wiring = SITE_PHASES_WIRING.get(str(value).upper())
+    if wiring is None or len(wiring) != min(phases, 3):
+        wiring = tuple(range(max(1, min(phases, 3))))
+    return wiring[:1] if single_phase_car else wiring
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -75,6 +110,15 @@ class ChargerConfig:
     offered_entity: str | None = None
     #: The OCPP TxDefaultProfile's current (A): what a new session starts at before we plan it.
     safe_current_a: float | None = None
+    #: The site phases (0 = L1) the car draws on, in the order of the charger's own phases; left
+    #: out (configs made in code), the charger's default wiring.
+    site_phases: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Fill in the default wiring when none is given."""
+        if not self.site_phases:
+            wiring = site_phases_of(None, self.phases, single_phase_car=False)
+            object.__setattr__(self, "site_phases", wiring)  # frozen: set once, here
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> ChargerConfig:
@@ -90,6 +134,7 @@ class ChargerConfig:
     ) -> ChargerConfig:
         """Read a charger's settings (`name` is the user's name for it)."""
         departure = dt_util.parse_time(str(data.get(CONF_DEFAULT_DEPARTURE, DEFAULT_DEPARTURE)))
+        phases = int(data.get(CONF_PHASES, DEFAULT_PHASES))
         return cls(
             charger_id=charger_id,
             name=name,
@@ -110,7 +155,7 @@ class ChargerConfig:
             default_departure=departure or time(7, 30),
             min_current_a=float(data.get(CONF_MIN_CURRENT_A, DEFAULT_MIN_CURRENT_A)),
             max_current_a=float(data.get(CONF_MAX_CURRENT_A, DEFAULT_MAX_CURRENT_A)),
-            phases=int(data.get(CONF_PHASES, DEFAULT_PHASES)),
+            phases=phases,
             voltage=float(data.get(CONF_VOLTAGE, DEFAULT_VOLTAGE)),
             switch_entity=data.get(CONF_SWITCH_ENTITY),
             feedback_entity=data.get(CONF_FEEDBACK_ENTITY),
@@ -118,23 +163,36 @@ class ChargerConfig:
             safe_current_a=(
                 float(data[CONF_SAFE_CURRENT_A]) if CONF_SAFE_CURRENT_A in data else None
             ),
+            site_phases=site_phases_of(
+                data.get(CONF_SITE_PHASES),
+                phases,
+                single_phase_car=bool(data.get(CONF_SINGLE_PHASE_CAR, DEFAULT_SINGLE_PHASE_CAR)),
+            ),
         )
+
+    @property
+    def phases_used(self) -> int:
+        """Phases its car draws on: a 1-phase car on a 3-phase charger draws on one.
+
+        Every conversion between its current limit (A per phase) and power uses it.
+        """
+        return len(self.site_phases)
 
     @property
     def min_kw(self) -> float:
         """Lowest non-zero power (kW)."""
-        return amps_to_kw(self.min_current_a, self.voltage, self.phases)
+        return amps_to_kw(self.min_current_a, self.voltage, self.phases_used)
 
     @property
     def max_kw(self) -> float:
         """Highest power (kW)."""
-        return amps_to_kw(self.max_current_a, self.voltage, self.phases)
+        return amps_to_kw(self.max_current_a, self.voltage, self.phases_used)
 
     @property
     def safe_kw(self) -> float:
         """The power of the charger's safety-net default profile (kW): its minimum unless set."""
         amps = self.min_current_a if self.safe_current_a is None else self.safe_current_a
-        return amps_to_kw(amps, self.voltage, self.phases)
+        return amps_to_kw(amps, self.voltage, self.phases_used)
 
     def trigger_entity_ids(self) -> set[str]:
         """Entities whose state changes re-plan at once: a car arriving, leaving or a new session.

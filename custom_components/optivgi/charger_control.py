@@ -69,7 +69,7 @@ class ChargerControl:
         """A limit in A, W or kW as kW; None for another unit."""
         c = self.charger
         if unit == UnitOfElectricCurrent.AMPERE:
-            return amps_to_kw(value, c.voltage, c.phases)
+            return amps_to_kw(value, c.voltage, c.phases_used)
         if unit in PowerConverter.VALID_UNITS:
             return PowerConverter.convert(value, unit, UnitOfPower.KILO_WATT)
         return None
@@ -77,7 +77,7 @@ class ChargerControl:
     def _from_kw(self, kw: float, unit: str | None) -> float:
         c = self.charger
         if unit == UnitOfElectricCurrent.AMPERE:
-            return kw_to_amps(kw, c.voltage, c.phases)
+            return kw_to_amps(kw, c.voltage, c.phases_used)
         if unit in PowerConverter.VALID_UNITS:
             return PowerConverter.convert(kw, UnitOfPower.KILO_WATT, unit)
         msg = f"{self.charger.control_entity} has unit {unit!r}, not A, W or kW"
@@ -86,7 +86,7 @@ class ChargerControl:
     @property
     def deadband_kw(self) -> float:
         """Changes smaller than this are not written (kW)."""
-        return amps_to_kw(WRITE_DEADBAND_A, self.charger.voltage, self.charger.phases)
+        return amps_to_kw(WRITE_DEADBAND_A, self.charger.voltage, self.charger.phases_used)
 
     def floor_kw(self) -> float:
         """The least this charger draws while a car is plugged in (kW), 0 if it can pause.
@@ -123,9 +123,9 @@ class ChargerControl:
                 value = low + math.floor((value - low) / step + 1e-9) * step
             value = min(max(value, low), high)
             return Command(kw=self._to_kw(value, unit) or 0.0, value=value)
-        amps = math.floor(kw_to_amps(kw, c.voltage, c.phases) * 10 + 1e-6) / 10
+        amps = math.floor(kw_to_amps(kw, c.voltage, c.phases_used) * 10 + 1e-6) / 10
         if c.control is Control.OCPP:
-            return Command(kw=amps_to_kw(amps, c.voltage, c.phases), value=amps)
+            return Command(kw=amps_to_kw(amps, c.voltage, c.phases_used), value=amps)
         watts = math.floor(kw * 1000)
         return Command(kw=watts / 1000, value=watts)
 
@@ -209,7 +209,7 @@ class ChargerControl:
         else:
             variables = {
                 "power_w": command.value,
-                "current_a": round(kw_to_amps(command.kw, c.voltage, c.phases), 1),
+                "current_a": round(kw_to_amps(command.kw, c.voltage, c.phases_used), 1),
                 "profile": profile or {},
             }
             # Called by its own service, the script runs to its end before this returns, so
@@ -232,12 +232,8 @@ class ChargerControl:
 
     def default_profile(self) -> ChargingProfile:
         """The safety-net TxDefaultProfile: every new session starts at the safe current."""
-        amps = (
-            math.floor(
-                kw_to_amps(self.charger.safe_kw, self.charger.voltage, self.charger.phases) * 10
-            )
-            / 10
-        )
+        c = self.charger
+        amps = math.floor(kw_to_amps(c.safe_kw, c.voltage, c.phases_used) * 10) / 10
         return {
             "chargingProfileId": DEFAULT_PROFILE_ID,
             "stackLevel": max(0, CHARGING_PROFILE_STACK_LEVEL - 1),
@@ -246,7 +242,7 @@ class ChargerControl:
             "chargingSchedule": {
                 "chargingRateUnit": "A",
                 "chargingSchedulePeriod": [
-                    {"startPeriod": 0, "limit": amps, "numberPhases": self.charger.phases}
+                    {"startPeriod": 0, "limit": amps, "numberPhases": self.charger.phases_used}
                 ],
             },
         }

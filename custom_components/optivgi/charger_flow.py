@@ -37,6 +37,7 @@ from .flow_validation import (
     details_from_input,
     entity_errors,
 )
+from .phase_flow import charger_phase_errors, charger_phase_suggestions
 
 
 class ChargerSteps[
@@ -157,6 +158,7 @@ class ChargerSteps[
             errors = entity_errors(self.hass, details, DETAILS_ENTITY_RULES)
             if details[CONF_MIN_CURRENT_A] > details[CONF_MAX_CURRENT_A]:
                 errors[CONF_MIN_CURRENT_A] = "min_above_max"
+            errors.update(charger_phase_errors(details))
             if not errors:
                 return await self._async_finish_charger(
                     self._charger_name, self._charger_data | details
@@ -168,7 +170,11 @@ class ChargerSteps[
             step_id="details",
             data_schema=self.add_suggested_values_to_schema(
                 CHARGER_DETAILS_SCHEMA,
-                {**suggestions, CONF_PHASES: str(suggestions[CONF_PHASES])},
+                {
+                    **suggestions,
+                    CONF_PHASES: str(suggestions[CONF_PHASES]),
+                    **charger_phase_suggestions(suggestions),
+                },
             ),
             errors=errors,
         )

@@ -1,4 +1,4 @@
-"""Repair issues a cycle raises and clears: unresponsive chargers, an unreadable price source."""
+"""Repair issues a cycle raises and clears: unresponsive chargers, sources that cannot be read."""
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -37,16 +37,21 @@ def async_update_charger_issues(hass: HomeAssistant, entry: ConfigEntry, plan: S
 
 
 @callback
-def async_update_price_issue(hass: HomeAssistant, entry: ConfigEntry, fault: str | None) -> None:
-    """An issue while the site's price source cannot be read (`PriceSource.fault`)."""
-    price_issue = f"price_source_{entry.entry_id}"
+def async_update_source_issue(
+    hass: HomeAssistant, entry: ConfigEntry, source: str, fault: str | None
+) -> None:
+    """An issue while a source of the site (`price_source`, `solar_forecast`) cannot be read.
+
+    `fault` is the source's translation key (`PriceSource.fault`, `SolarForecast.fault`).
+    """
+    source_issue = f"{source}_{entry.entry_id}"
     if fault is None:
-        ir.async_delete_issue(hass, DOMAIN, price_issue)  # nothing happens if there is none
+        ir.async_delete_issue(hass, DOMAIN, source_issue)  # nothing happens if there is none
         return
     ir.async_create_issue(
         hass,
         DOMAIN,
-        price_issue,
+        source_issue,
         is_fixable=False,
         severity=ir.IssueSeverity.WARNING,
         translation_key=fault,

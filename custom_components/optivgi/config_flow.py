@@ -7,10 +7,14 @@ Stored shapes (others read them):
   hours, `CONF_ALGORITHM` an `AlgorithmChoice` value. An optional entity that is not set is absent.
   The form's `prices` section is stored flat: `CONF_PRICE_SOURCE` (a `PriceSourceKind` value) and
   the keys of `PRICE_FIELDS` that its kind uses; no price source is stored as no price key at all.
+  The solar forecast's keys (`solar_flow.py`) are in the same section and stored the same way.
+  The `phases` section is stored flat too (`phase_flow.py`): `CONF_PHASE_LIMIT_A` and, where they
+  differ, L2's and L3's limits (floats in A), and all three phase current sensors or none.
 - `subentry.title` = the charger's name, `subentry.data` = its settings: `CONF_CONTROL` (a `Control`
   value), the keys of that control's step, and the keys of `CHARGER_DETAILS_SCHEMA` (floats in kWh,
-  %, A and V, `CONF_PHASES` an int, `CONF_DEFAULT_DEPARTURE` as "HH:MM:SS"). An optional entity that
-  is not set is absent, and so is `CONF_PLUG_STATES` when no state is chosen.
+  %, A and V, `CONF_PHASES` an int, `CONF_DEFAULT_DEPARTURE` as "HH:MM:SS", `CONF_SITE_PHASES`
+  as "L1".."L3" or a rotation "L1L2L3", `CONF_SINGLE_PHASE_CAR` True or absent). An optional entity
+  that is not set is absent, and so is `CONF_PLUG_STATES` when no state is chosen.
 """
 
 from collections.abc import Mapping

@@ -38,6 +38,16 @@ CONF_SOLAR_CONFIG_ENTRY: Final = "solar_config_entry"
 CONF_SOLAR_ENTITY: Final = "solar_entity"
 #: With a solar source: what exported energy earns (currency per kWh, may be negative).
 CONF_FEED_IN_PRICE: Final = "feed_in_price"
+#: Optional per-phase fuse (A): the limit of L1, and of L2 and L3 unless they are given below.
+CONF_PHASE_LIMIT_A: Final = "phase_limit_a"
+#: Optional, with `CONF_PHASE_LIMIT_A`: L2's and L3's own limits (A) where they differ from L1's.
+CONF_PHASE_LIMIT_L2_A: Final = "phase_limit_l2_a"
+CONF_PHASE_LIMIT_L3_A: Final = "phase_limit_l3_a"
+#: Optional, all three or none: the grid meter's current sensor of each phase (import positive),
+#: for the non-EV load per phase.
+CONF_PHASE_CURRENT_L1_ENTITY: Final = "phase_current_l1_entity"
+CONF_PHASE_CURRENT_L2_ENTITY: Final = "phase_current_l2_entity"
+CONF_PHASE_CURRENT_L3_ENTITY: Final = "phase_current_l3_entity"
 
 # Charger (config subentry).
 CONF_CONTROL: Final = "control"
@@ -65,6 +75,11 @@ CONF_FEEDBACK_ENTITY: Final = "feedback_entity"
 CONF_OFFERED_ENTITY: Final = "offered_entity"
 #: Per OCPP charger: the current of the TxDefaultProfile installed as the charger's safety net.
 CONF_SAFE_CURRENT_A: Final = "safe_current_a"
+#: The site phase(s) a charger draws from: "L1", "L2" or "L3" for a 1-phase charger, the rotation
+#: "L1L2L3", "L2L3L1" or "L3L1L2" for a 3-phase one. Absent (older chargers): the default below.
+CONF_SITE_PHASES: Final = "site_phases"
+#: Per 3-phase charger, optional: its car charges on one phase, the first of the rotation.
+CONF_SINGLE_PHASE_CAR: Final = "single_phase_car"
 
 
 class Control(StrEnum):
@@ -112,6 +127,10 @@ DEFAULT_PHASES: Final = 3
 DEFAULT_VOLTAGE: Final = 230.0
 DEFAULT_BATTERY_KWH: Final = 60.0
 DEFAULT_TARGET_SOC: Final = 80.0
+#: A charger's site phases by its number of phases, when not set.
+DEFAULT_SITE_PHASES_1: Final = "L1"
+DEFAULT_SITE_PHASES_3: Final = "L1L2L3"
+DEFAULT_SINGLE_PHASE_CAR: Final = False
 
 #: A charger's limit is written at most this often (s), unless it must go down (flash wear).
 MIN_WRITE_INTERVAL_S: Final = 60.0

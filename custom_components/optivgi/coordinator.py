@@ -20,7 +20,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .charger_config import ChargerConfig
-from .charger_issues import async_update_charger_issues, async_update_price_issue
+from .charger_issues import async_update_charger_issues, async_update_source_issue
 from .const import (
     CONF_ALGORITHM,
     CONF_HORIZON_H,
@@ -116,7 +116,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
         self._unsubscribe_sources: CALLBACK_TYPE | None = None
         self._control_ids: frozenset[str] = frozenset()
         self._metered: frozenset[str | None] = frozenset()
-        self._price_ids: frozenset[str] = frozenset()
+        self._attribute_ids: frozenset[str] = frozenset()
         #: How many cycles ran, by reason kind (diagnostics; the demo counts solves with it).
         self.cycles = 0
 
@@ -148,7 +148,9 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
         # change is checked against them, 50 chargers' worth at a time.
         self._control_ids = frozenset(translation.control_entity_ids())
         self._metered = frozenset(translation.power_entity_ids() | {translation.site.grid_entity})
-        self._price_ids = frozenset(translation.prices.entity_ids())
+        self._attribute_ids = frozenset(
+            translation.prices.entity_ids() | translation.solar.entity_ids()
+        )
         entity_ids = sorted(
             translation.trigger_entity_ids() | translation.power_entity_ids() | self._control_ids
         )
@@ -168,13 +170,13 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
     async def _async_source_changed(self, event: Event[EventStateChangedData]) -> None:
         old, new = event.data["old_state"], event.data["new_state"]
         entity_id = event.data["entity_id"]
-        # Attribute-only changes do not change the plan, but for prices: tomorrow's come as
-        # attributes of an entity whose state is the price now.
+        # Attribute-only changes do not change the plan, but for prices and forecasts: they come
+        # as attributes (tomorrow's prices, Solcast's forecast) of an entity whose state is now.
         if (
             old is not None
             and new is not None
             and old.state == new.state
-            and (entity_id not in self._price_ids or old.attributes == new.attributes)
+            and (entity_id not in self._attribute_ids or old.attributes == new.attributes)
         ):
             return
         if entity_id in self._control_ids:
@@ -240,7 +242,11 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
             )
         )
         async_update_charger_issues(self.hass, self.config_entry, plan)
-        async_update_price_issue(self.hass, self.config_entry, self.translation.prices.fault)
+        for source, fault in (
+            ("price_source", self.translation.prices.fault),
+            ("solar_forecast", self.translation.solar.fault),
+        ):
+            async_update_source_issue(self.hass, self.config_entry, source, fault)
         self.hass.bus.async_fire(
             EVENT_SCHEDULE_UPDATED,
             {

@@ -83,6 +83,7 @@ from .const import (
     AlgorithmChoice,
     Control,
 )
+from .phase_flow import CHARGER_PHASE_FIELDS, PHASE_SCHEMA, PHASES_SECTION
 from .price_flow import PRICE_SCHEMA, PRICES_SECTION
 
 #: The community OCPP integration (lbbrhzn/ocpp) whose devices an OCPP charger is picked from.
@@ -164,6 +165,7 @@ SITE_SETTINGS_SCHEMA = probatio.Schema(
         ),
         # Optional: a form sent without it (an older client) means no price source.
         probatio.Optional(PRICES_SECTION): section(PRICE_SCHEMA, {"collapsed": True}),
+        probatio.Optional(PHASES_SECTION): section(PHASE_SCHEMA, {"collapsed": True}),
     }
 )
 
@@ -289,6 +291,7 @@ CHARGER_DETAILS_SCHEMA = probatio.Schema(
         probatio.Required(CONF_PHASES): probatio.All(
             _select([str(phases) for phases in (1, 3)], CONF_PHASES), probatio.Coerce(int)
         ),
+        **CHARGER_PHASE_FIELDS,
         probatio.Required(CONF_VOLTAGE): _box(
             minimum=100, maximum=480, step=1, unit=UnitOfElectricPotential.VOLT
         ),

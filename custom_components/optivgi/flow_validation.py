@@ -14,6 +14,7 @@ from .const import (
     CONF_FEEDBACK_ENTITY,
     CONF_GRID_POWER_ENTITY,
     CONF_OFFERED_ENTITY,
+    CONF_PHASES,
     CONF_PLUG_ENTITY,
     CONF_POWER_ENTITY,
     CONF_REPLAN_MIN,
@@ -35,6 +36,15 @@ from .flow_schemas import (
     ENERGY_UNITS,
     POWER_UNITS,
     SITE_SETTINGS_SCHEMA,
+)
+from .phase_flow import (
+    CHARGER_PHASE_KEYS,
+    PHASE_KEYS,
+    PHASES_SECTION,
+    charger_phase_details,
+    phase_error,
+    phase_settings,
+    phase_suggestions,
 )
 from .price_flow import PRICE_KEYS, PRICES_SECTION, price_error, price_settings, price_suggestions
 
@@ -81,25 +91,28 @@ def settings_from_input(user_input: Mapping[str, Any]) -> dict[str, Any]:
     """Return the stored site settings of a validated form (the name, if any, left out).
 
     The price section's settings are stored flat, like the others, and only those its source
-    kind uses: a Nord Pool entry left in the form after switching to an entity is not kept.
+    kind uses: a Nord Pool entry left in the form after switching to an entity is not kept. The
+    phase section's are stored flat too, those that are set.
     """
     settings = {
         str(key): user_input[str(key)]
         for key in SITE_SETTINGS_SCHEMA.schema
-        if str(key) in user_input and str(key) != PRICES_SECTION
+        if str(key) in user_input and str(key) not in (PRICES_SECTION, PHASES_SECTION)
     }
     settings[CONF_ALGORITHM] = ALGORITHM_OPTIONS[user_input[CONF_ALGORITHM]].value
     settings.update(price_settings(user_input.get(PRICES_SECTION) or {}))
+    settings.update(phase_settings(user_input.get(PHASES_SECTION) or {}))
     return settings
 
 
 def settings_suggestions(settings: Mapping[str, Any]) -> dict[str, Any]:
     """Return stored site settings (and a name, if given) as the form's suggested values."""
     return {
-        **{key: value for key, value in settings.items() if key not in PRICE_KEYS},
+        **{key: value for key, value in settings.items() if key not in PRICE_KEYS | PHASE_KEYS},
         CONF_ALGORITHM: AlgorithmChoice(settings[CONF_ALGORITHM]).name.lower(),
         CONF_RESOLUTION_MIN: str(settings[CONF_RESOLUTION_MIN]),
         PRICES_SECTION: price_suggestions(settings),
+        PHASES_SECTION: phase_suggestions(settings),
     }
 
 
@@ -122,6 +135,8 @@ def validate_settings(hass: HomeAssistant, settings: Mapping[str, Any]) -> dict[
         errors[CONF_SAFETY_MARGIN_KW] = "margin_not_below_limit"
     if (error := price_error(hass, settings)) is not None:
         errors[PRICES_SECTION] = error
+    if (error := phase_error(hass, settings)) is not None:
+        errors[PHASES_SECTION] = error
     return errors
 
 
@@ -130,7 +145,8 @@ def details_from_input(user_input: Mapping[str, Any]) -> dict[str, Any]:
     details = {
         str(key): user_input[str(key)]
         for key in CHARGER_DETAILS_SCHEMA.schema
-        if user_input.get(str(key)) not in (None, [])
+        if user_input.get(str(key)) not in (None, []) and str(key) not in CHARGER_PHASE_KEYS
     }
     details[CONF_DEFAULT_DEPARTURE] = cv.time(user_input[CONF_DEFAULT_DEPARTURE]).isoformat()
+    details.update(charger_phase_details(user_input, details[CONF_PHASES]))
     return details

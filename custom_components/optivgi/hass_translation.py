@@ -26,17 +26,20 @@ from .const import CONFIRM_WINDOW_S, LOGGER, SUBENTRY_TYPE_CHARGER, Control
 from .input_watch import InputWatch
 from .min_on_time import hold_on
 from .ocpp_profiles import stop_profile, valid_transaction
+from .phase_budget import PhaseBudget
 from .price_source import PriceSource
 from .scm.constants import TOLERANCE, SchedulingParameters
 from .scm.ev import EV, ChargingProfile, ChargingRateUnit
 from .sessions import SessionTracker
 from .site_budget import SiteBudget
 from .site_controls import ChargeMode
-from .site_evs import Wanted, active_ev, fast_floor, reservation_evs
+from .site_evs import Wanted, active_ev, reservation_evs
 from .site_reading import ChargerReading, SiteReading
-from .solar_surplus import solar_share
+from .solar_forecast import SolarForecast
+from .solar_surplus import forecast_surplus
 from .store import RequestStore
-from .translation import Translation
+from .take_now import TakeNow, take_now
+from .translation import CycleExtras, Translation
 
 
 class HomeAssistantTranslation(Translation):
@@ -70,6 +73,8 @@ class HomeAssistantTranslation(Translation):
         self.actuator = Actuator(hass, {**self.chargers, **self.retired}, request_replan)
         self.reader = ChargerReader(hass, self.watch, self.actuator)
         self.prices = PriceSource(hass, entry.options)
+        self.solar = SolarForecast(hass, entry.options)
+        self.phase_budget = PhaseBudget(entry.options, self.watch.state)
         self.intake = ChargerIntake(
             watch=self.watch,
             actuator=self.actuator,
@@ -84,7 +89,8 @@ class HomeAssistantTranslation(Translation):
     def trigger_entity_ids(self) -> set[str]:
         """Entities whose changes re-plan at once (the grid meter only past a threshold)."""
         chargers = {e for c in self.chargers.values() for e in c.trigger_entity_ids()}
-        return self.site.entity_ids() | chargers | self.prices.entity_ids()
+        sources = self.prices.entity_ids() | self.solar.entity_ids()
+        return self.site.entity_ids() | chargers | sources
 
     def control_entity_ids(self) -> set[str]:
         """Entities that command or report a limit: only their availability re-plans."""
@@ -92,7 +98,8 @@ class HomeAssistantTranslation(Translation):
 
     def power_entity_ids(self) -> set[str]:
         """Power sensors: read on every change, but they re-plan only when one is over."""
-        return {c.power_entity for c in self.chargers.values() if c.power_entity}
+        chargers = {c.power_entity for c in self.chargers.values() if c.power_entity}
+        return chargers | self.phase_budget.entity_ids()
 
     def power_changed(self, entity_id: str) -> bool:
         """Whether a meter's or power sensor's new value is reason to re-plan now.
@@ -110,6 +117,8 @@ class HomeAssistantTranslation(Translation):
             )
             return self.site.meter_moved(draw, self.reading.budget.limit_kw, follow_surplus=solar)
         now = dt_util.utcnow()
+        if entity_id in self.phase_budget.sensors:
+            return self.phase_budget.over_limit(now)
         for charger in self.chargers.values():
             if charger.power_entity == entity_id and self.reader.overdraws(charger, now):
                 return True
@@ -146,7 +155,14 @@ class HomeAssistantTranslation(Translation):
         budget = self.site.read(draw, now)
         room = budget.ev_kw - sum(r.reserved_kw for r in readings.values())
         room -= sum(w.floor_kw for w in self._wanted.values())
-        room = self._take_now(readings, room, budget.surplus_kw, now)
+        on = {cid for cid, link in self.actuator.links.items() if link.on_since is not None}
+        room = take_now(
+            self._wanted,
+            readings,
+            self.chargers,
+            TakeNow(room_kw=room, surplus_kw=budget.surplus_kw, charging=on, now=now),
+            self.params,
+        )
         evs = [
             active_ev(self.chargers[cid], w, now, self.reader.unit(self.chargers[cid]))
             for cid, w in self._wanted.items()
@@ -156,36 +172,6 @@ class HomeAssistantTranslation(Translation):
             now=now, budget=budget, plan_kw=max(0.0, room), chargers=readings
         )
         return evs, None
-
-    def _take_now(
-        self, readings: dict[str, ChargerReading], room: float, surplus: float, now: datetime
-    ) -> float:
-        """Give *Solar* and *Fast* chargers their power now, before the plan; the room left.
-
-        Neither is planned: a *Solar* one takes the solar surplus (`solar_surplus`), a *Fast*
-        one what the room has now (`site_evs.fast_floor`), each on top of its own floor.
-        """
-        for cid in [c for c in self._wanted if readings[c].mode is ChargeMode.SOLAR]:
-            wanted = self._wanted.pop(cid)
-            share = solar_share(
-                self.chargers[cid],
-                wanted,
-                surplus_kw=surplus,
-                room_kw=room,
-                charging=self.actuator.links[cid].on_since is not None,
-                now=now,
-            )
-            surplus -= share.from_surplus
-            room -= share.from_grid
-            readings[cid] = replace(
-                readings[cid], floor_kw=share.kw, floor_steps=1, solar_kw=share.from_surplus
-            )
-        for cid in [c for c in self._wanted if readings[c].mode is ChargeMode.FAST]:
-            wanted = self._wanted.pop(cid)
-            kw, steps = fast_floor(self.chargers[cid], wanted, room, now, self.params)
-            room -= kw - wanted.floor_kw
-            readings[cid] = replace(readings[cid], floor_kw=kw, floor_steps=steps)
-        return room
 
     async def get_peak_power_demand(
         self,
@@ -215,6 +201,27 @@ class HomeAssistantTranslation(Translation):
         )
         self.reading = replace(self.reading, prices=prices)
         return list(prices.planning) if prices is not None else None
+
+    async def get_extras(self, group_name: str, now: datetime) -> CycleExtras:  # noqa: ARG002
+        """The solar surplus forecast (less the house load), its price, and the phase limits.
+
+        From `solar_forecast` and `phase_budget`; the phase limits are what is left for planned
+        EVs beside the house and the chargers counted apart.
+        """
+        if self.reading is None:
+            return CycleExtras()
+        chargers = {**self.chargers, **self.retired}
+        phase_limits = self.phase_budget.limits_a_per_step(
+            self.reading, chargers, self.reader.drawing_kw, self.params.steps
+        )
+        pv = await self.solar.async_pv_kw(now, self.params)
+        if pv is None:
+            return CycleExtras(phase_limits_a=phase_limits)
+        budget = self.reading.budget
+        surplus = forecast_surplus(pv, non_ev_kw=budget.non_ev_kw, surplus_kw=budget.surplus_kw)
+        return CycleExtras(
+            surplus_kw=surplus, feed_in_price=self.solar.feed_in_price, phase_limits_a=phase_limits
+        )
 
     def setpoint_kw(self, cid: str, ev: EV | None) -> float:
         """What the plan gives a charger now (kW): its floor plus its first planned step."""
@@ -289,7 +296,7 @@ class HomeAssistantTranslation(Translation):
             if not valid_transaction(transaction):
                 return None  # no TxProfile without a running transaction
             if stopping or profile is None:
-                profile = stop_profile(transaction, now, charger.phases)
+                profile = stop_profile(transaction, now, charger.phases_used)
         try:
             return self.actuator.controls[cid].command(kw), profile
         except HomeAssistantError as err:  # its control cannot take a limit now

@@ -91,7 +91,7 @@ def _charger_plan(
         ),
         connected=reading.connected and reading.fault is None,
         setpoint_kw=round(setpoint, 3) if known else None,
-        setpoint_a=round(kw_to_amps(setpoint, charger.voltage, charger.phases), 1)
+        setpoint_a=round(kw_to_amps(setpoint, charger.voltage, charger.phases_used), 1)
         if known
         else None,
         requested_kwh=round(reading.requested_kwh, 3),

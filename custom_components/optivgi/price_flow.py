@@ -1,7 +1,8 @@
 """The site's price settings in the config flow: their collapsed section, what is stored, checks.
 
 The settings are shown in a section of the site's form and stored flat with the other site
-settings, and only those the chosen source kind uses (`PRICE_FIELDS`).
+settings, and only those the chosen source kind uses (`PRICE_FIELDS`). The section holds the
+solar settings too (`solar_flow`), stored the same way.
 """
 
 from collections.abc import Mapping
@@ -32,6 +33,7 @@ from .const import (
 from .price_shapes import prices_from_attributes
 from .price_source import NORDPOOL_DOMAIN, TIBBER_DOMAIN, PriceSourceKind
 from .prices import PriceFormatError
+from .solar_flow import SOLAR_KEYS, SOLAR_SCHEMA, solar_error, solar_settings, solar_suggestions
 
 #: The site form's collapsed section of price settings (a form key: the settings are stored flat).
 PRICES_SECTION: Final = "prices"
@@ -68,15 +70,21 @@ PRICE_SCHEMA = probatio.Schema(
             SelectSelectorConfig(options=list(NORDPOOL_AREAS), mode=SelectSelectorMode.DROPDOWN)
         ),
         probatio.Optional(CONF_PRICE_HOME): TextSelector(),
+        **SOLAR_SCHEMA,
     }
 )
 
-#: Every stored price setting.
-PRICE_KEYS: Final = frozenset({CONF_PRICE_SOURCE, *PRICE_FIELDS})
+#: Every stored setting of the price section: the price settings and the solar ones.
+PRICE_KEYS: Final = frozenset({CONF_PRICE_SOURCE, *PRICE_FIELDS, *SOLAR_KEYS})
 
 
 def price_settings(prices: Mapping[str, Any]) -> dict[str, Any]:
-    """The stored settings of a validated price section: none at all without a source.
+    """The stored settings of a validated price section: its price and solar settings."""
+    return _price_source_settings(prices) | solar_settings(prices)
+
+
+def _price_source_settings(prices: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored price settings: none at all without a source.
 
     Only those its source kind uses: a Nord Pool entry left in the form after switching to an
     entity is not kept.
@@ -98,6 +106,7 @@ def price_suggestions(settings: Mapping[str, Any]) -> dict[str, Any]:
     return {
         CONF_PRICE_SOURCE: settings.get(CONF_PRICE_SOURCE, DEFAULT_PRICE_SOURCE),
         **{key: settings[key] for key in PRICE_FIELDS if key in settings},
+        **solar_suggestions(settings),
     }
 
 
@@ -115,11 +124,15 @@ def _price_entity_error(hass: HomeAssistant, entity_id: str | None) -> str | Non
 
 
 def price_error(hass: HomeAssistant, settings: Mapping[str, Any]) -> str | None:
-    """Return why the stored price settings cannot work, or None.
+    """Return why the stored price (or else solar) settings cannot work, or None.
 
     The error is shown on the price section, not on its field: Home Assistant's frontend shows
     the errors of a section's fields only on the section.
     """
+    return _price_source_error(hass, settings) or solar_error(hass, settings)
+
+
+def _price_source_error(hass: HomeAssistant, settings: Mapping[str, Any]) -> str | None:
     match settings.get(CONF_PRICE_SOURCE, DEFAULT_PRICE_SOURCE):
         case PriceSourceKind.ENTITY:
             return _price_entity_error(hass, settings.get(CONF_PRICE_ENTITY))

@@ -20,7 +20,7 @@ from .scm.constants import SchedulingParameters
 from .scm.ev import EV, ChargingProfile
 from .scm.go_algorithm import GoAlgorithm
 from .scm.warm import WarmStart
-from .translation import Translation
+from .translation import CycleExtras, Translation
 from .utils import round_down_datetime
 
 _LOGGER = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ async def scm_runner(
         limits = await translation.get_peak_power_demand(group_name, report.now, voltage)
         report.limits = list(limits)
         prices = await translation.get_prices(group_name, report.now)
+        extras = await translation.get_extras(group_name, report.now)
         if len(report.limits) != params.steps:  # the rest is checked with the problem
             msg = (
                 f"peak power demand has {len(report.limits)} values, the horizon has {params.steps}"
@@ -87,13 +88,13 @@ async def scm_runner(
     # Building the problem is proportional to EVs x steps too: it is part of the executor job.
     inputs = (report.evs, list(limits), report.now, params, prices)
     try:
-        solve = partial(_build_and_solve, algorithm_cls, *inputs, warm=warm)
+        solve = partial(_build_and_solve, algorithm_cls, *inputs, extras=extras, warm=warm)
         report.result, report.profiles = await run_in_executor(solve)
     except Exception as err:  # noqa: BLE001 - any algorithm failure falls back
         _LOGGER.warning("%s failed, using GoAlgorithm: %s", algorithm_cls.name, err)
         report.failed_step, report.error = "calculate", repr(err)
         try:
-            solve = partial(_build_and_solve, GoAlgorithm, *inputs, warm=None)
+            solve = partial(_build_and_solve, GoAlgorithm, *inputs, extras=extras, warm=None)
             report.result, report.profiles = await run_in_executor(solve)
         except Exception as fallback_err:
             _LOGGER.exception("GoAlgorithm failed too; sending 0 kW to every charger")
@@ -119,10 +120,22 @@ def _build_and_solve(  # noqa: PLR0917 - one cycle's inputs, passed on through `
     params: SchedulingParameters,
     prices: list[float] | None,
     *,
+    extras: CycleExtras,
     warm: WarmStart | None,
 ) -> Solved:
     """The executor's job: the problem, its schedule, its check and its profiles."""
-    return _solve(algorithm_cls(evs, limits, now, params, prices, warm=warm))
+    algorithm = algorithm_cls(
+        evs,
+        limits,
+        now,
+        params,
+        prices,
+        surplus_kw=extras.surplus_kw,
+        feed_in_price=extras.feed_in_price,
+        phase_limits_a=extras.phase_limits_a,
+        warm=warm,
+    )
+    return _solve(algorithm)
 
 
 def _stopped(

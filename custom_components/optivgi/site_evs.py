@@ -44,6 +44,7 @@ def active_ev(charger: ChargerConfig, wanted: Wanted, now: datetime, unit: Charg
         unit=unit,
         voltage=charger.voltage,
         phases=charger.phases,
+        site_phases=charger.site_phases,
         # Charging now: when minimums do not all fit, it keeps the room it has rather than
         # hand it to another car that could use it just as well (no flapping).
         priority=1 if wanted.on else 0,
@@ -101,6 +102,7 @@ def reservation_evs(
                 unit=unit_of(reserved),
                 voltage=reserved.voltage,
                 phases=reserved.phases,
+                site_phases=reserved.site_phases,
             )
         )
     return evs

@@ -64,3 +64,15 @@ def solar_share(
     if from_grid > room_kw + TOLERANCE:
         return idle
     return SolarShare(kw=kw, from_surplus=from_surplus, from_grid=from_grid)
+
+
+def forecast_surplus(pv_kw: list[float], *, non_ev_kw: float, surplus_kw: float) -> list[float]:
+    """The solar surplus forecast per step (kW): forecast PV beyond the house's own load.
+
+    The house's load is what the meter shows beside the chargers now (`Budget.non_ev_kw`, or
+    the export `Budget.surplus_kw`) plus what the panels make now (the forecast's first step),
+    and is taken to stay flat, like the budget.
+    """
+    net_now = -surplus_kw if surplus_kw > 0 else non_ev_kw
+    house = max(0.0, net_now + (pv_kw[0] if pv_kw else 0.0))
+    return [max(0.0, kw - house) for kw in pv_kw]

@@ -5,9 +5,23 @@ loop and calls services to write limits. One Translation serves one site (an Opt
 """
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from datetime import datetime
 
 from .scm.ev import EV, ChargingProfile, ChargingRateUnit
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CycleExtras:
+    """What a site adds to a cycle beyond Opti-VGI's inputs (see `Algorithm`'s arguments).
+
+    A solar surplus forecast per step (kW) with the price a kWh of it earns when exported,
+    and per-phase current limits per step (A, steps x 3).
+    """
+
+    surplus_kw: list[float] | None = None
+    feed_in_price: float = 0.0
+    phase_limits_a: list[list[float]] | None = None
 
 
 class Translation(ABC):
@@ -32,3 +46,7 @@ class Translation(ABC):
     async def get_prices(self, group_name: str, now: datetime) -> list[float] | None:  # noqa: ARG002
         """Price per kWh for each step from `now`, or None: then earlier charging is preferred."""
         return None
+
+    async def get_extras(self, group_name: str, now: datetime) -> CycleExtras:  # noqa: ARG002
+        """What the site adds to the problem from `now`: nothing unless a site says so."""
+        return CycleExtras()
