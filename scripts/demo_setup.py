@@ -24,6 +24,10 @@ BASE = f"http://127.0.0.1:{PORT}"
 CLIENT_ID = f"{BASE}/"
 USER = {"name": "Developer", "username": "dev", "password": "optivgi-dev"}
 
+#: The demo's day-ahead tariff, a template sensor (`config/packages/optivgi_demo.yaml`).
+PRICE_SENSOR = "sensor.demo_energy_prices"
+#: Its solar forecast, in Solcast's shape.
+SOLAR_SENSOR = "sensor.demo_solar_forecast"
 SITE = {
     "name": "Home",
     "site_limit_kw": 22,
@@ -34,6 +38,13 @@ SITE = {
     "horizon_h": 24,
     "replan_min": 5,
     "safety_margin_kw": 0.5,
+    "prices": {
+        "price_source": "entity",
+        "price_entity": PRICE_SENSOR,
+        "solar_source": "solcast",
+        "solar_entity": [SOLAR_SENSOR],
+        "feed_in_price": 0.08,
+    },
 }
 COMMON = {
     "min_current_a": 6,
@@ -177,12 +188,32 @@ def charger_steps(name: str, details: dict[str, Any], first_step: str) -> dict[s
     }
 
 
+def wait_for_prices(token: str, timeout_s: float = 120) -> None:
+    """Wait until the demo's price and forecast sensors list theirs: the site's flow checks them.
+
+    Home Assistant answers before its template entities have rendered their attributes.
+    """
+    deadline = time.monotonic() + timeout_s
+    for entity_id, attribute in ((PRICE_SENSOR, "prices"), (SOLAR_SENSOR, "detailedForecast")):
+        while True:
+            try:
+                state = call(f"/api/states/{entity_id}", token=token)
+            except error.HTTPError:  # 404 until the entity exists
+                state = None
+            if state is not None and state.get("attributes", {}).get(attribute):
+                break
+            if time.monotonic() > deadline:
+                sys.exit(f"{entity_id} lists no {attribute} after {timeout_s:.0f} s")
+            time.sleep(1)
+
+
 def set_up_demo(token: str) -> None:
     """Add the demo site and its chargers, unless it is there already."""
     entries = call("/api/config/config_entries/entry?domain=optivgi", token=token)
     if entries:
         print("The demo site is configured already.")
         return
+    wait_for_prices(token)
     (first, first_details), *others = CHARGERS
     steps = {"user": SITE, **charger_steps(first, first_details, "charger")}
     entry = run_flow("/api/config/config_entries/flow", "optivgi", steps, token)["result"]

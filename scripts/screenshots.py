@@ -2,7 +2,8 @@
 
 Logs in to the development Home Assistant as the demo user, then saves `docs/dashboard.png` (the
 demo dashboard), `docs/site.png` (the site with its chargers), `docs/config-flow.png` (the
-first step of adding a site), and `docs/plan-card.png` and `docs/plan-card-dark.png` (the plan
+first step of adding a site), `docs/charger-controls.png` (a charger's device page with its
+controls), and `docs/plan-card.png` and `docs/plan-card-dark.png` (the plan
 card in the light and the dark theme; the default theme follows the browser's colour scheme).
 Run it with `scripts/screenshots`, which starts the demo if needed.
 """
@@ -45,6 +46,23 @@ def config_flow(page: Page) -> None:
     page.screenshot(path=DOCS / "config-flow.png")
 
 
+def charger_controls(page: Page) -> None:
+    """A charger's device page: its controls (mode, energy, target, departure) and sensors."""
+    page.goto(f"{BASE}/config/devices/dashboard")
+    page.get_by_text("Driveway", exact=True).first.wait_for(timeout=30_000)
+    device_id = page.evaluate(
+        """async () => {
+          const hass = document.querySelector("home-assistant").hass;
+          const devices = await hass.callWS({type: "config/device_registry/list"});
+          return devices.find((d) => d.name === "Driveway" && d.model === "Scheduled charger").id;
+        }"""
+    )
+    page.goto(f"{BASE}/config/devices/device/{device_id}")
+    page.get_by_text("Charge mode").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(2000)
+    page.screenshot(path=DOCS / "charger-controls.png")
+
+
 def plan_card(browser: Browser, scheme: str, name: str) -> None:
     """The plan card alone, in the light or the dark colour scheme."""
     page = browser.new_page(viewport={"width": 900, "height": 1000}, color_scheme=scheme)
@@ -67,7 +85,7 @@ def main() -> None:
             print(f"saved docs/{name}")
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         log_in(page, BASE)
-        for shoot in (dashboard, site, config_flow):
+        for shoot in (dashboard, site, config_flow, charger_controls):
             shoot(page)
             print(f"saved docs/{shoot.__name__.replace('_', '-')}.png")
         browser.close()
