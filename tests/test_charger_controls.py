@@ -395,3 +395,31 @@ async def test_a_charger_added_while_the_site_sets_up_gets_its_entities(
     assert state(hass, MODE.format("garage")) == "smart"
     assert state(hass, DEPARTURE.format("garage")) == "07:00:00"
     assert state(hass, "sensor.garage_charging_status") == "idle"
+
+
+async def test_solar_can_keep_its_minimum_below_the_surplus(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    await async_setup_helpers(hass, ("driveway",))
+    hass.states.async_set("sensor.grid_power", "0", {"unit_of_measurement": "W"})
+    entry = await async_setup_site(hass, site_entry(("driveway",), grid=True))
+    keep = "switch.driveway_solar_keep_minimum"
+    assert state(hass, keep) == "off"
+    await select_mode(hass, "driveway", "solar")
+    await plug(hass, "driveway")
+    await meter(hass, -1.0, ("driveway",))  # 1 kW of sun: below its 4.14 kW minimum
+    assert current(hass, "driveway") == 0.0
+    await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: keep}, blocking=True)
+    await after_increases(hass, freezer)
+    await meter(hass, -1.0, ("driveway",))
+    assert current(hass, "driveway") == 6.0  # its minimum, the rest from the grid
+    cid = subentry_id(entry, "driveway")
+    assert entry.runtime_data.store.controls.solar_keep_min == {cid}
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await settle(hass)
+    assert state(hass, keep) == "on"
+    await hass.services.async_call("switch", "turn_off", {ATTR_ENTITY_ID: keep}, blocking=True)
+    freezer.tick(timedelta(minutes=6))  # past its minimum on-time
+    await replan(hass, entry)
+    await meter(hass, -1.0, ("driveway",))
+    assert current(hass, "driveway") == 0.0

@@ -216,7 +216,12 @@ async def test_a_corrupt_store_loads_the_site_with_the_good_entries(
     assert await hass.config_entries.async_unload(entry.entry_id)
     data = hass_storage[KEY]["data"]
     assert set(data) == {"requests", "reservations", "sessions", "controls"}
-    assert data["controls"] == {"control_chargers": True, "modes": {}, "price_cap": None}
+    assert data["controls"] == {
+        "control_chargers": True,
+        "modes": {},
+        "price_cap": None,
+        "solar_keep_min": [],
+    }
     assert set(data["requests"]) == {"driveway"}
     assert data["reservations"] == [good]
     assert set(data["sessions"]) == {"driveway"}
@@ -446,6 +451,7 @@ async def test_the_site_controls_load_back_and_bad_ones_are_dropped(
                 "control_chargers": "yes",
                 "modes": {"driveway": "fast", "garage": "turbo", "": "off"},
                 "price_cap": 1e9,
+                "solar_keep_min": ["driveway", ""],
                 "volume": 11,
             }
         }
@@ -463,6 +469,7 @@ async def test_the_site_controls_load_back_and_bad_ones_are_dropped(
         "the charge mode of charger garage ('turbo' is not a valid ChargeMode)",
         "the charge mode of charger  (",
         "the price cap (price_cap 1e+09 is not -1000 or more and at most 1000)",
+        "a charger keeping its minimum on solar (",
     ):
         assert what in dropped, (what, dropped)
     # What is valid is stored again as it was read; a cap within bounds loads back.
@@ -472,6 +479,7 @@ async def test_the_site_controls_load_back_and_bad_ones_are_dropped(
         "control_chargers": True,
         "modes": {"driveway": "fast"},
         "price_cap": 0.25,
+        "solar_keep_min": ["driveway"],
     }
     assert await hass.config_entries.async_setup(entry.entry_id)
     assert entry.runtime_data.store.controls.price_cap == 0.25
@@ -482,7 +490,9 @@ async def test_the_site_controls_load_back_and_bad_ones_are_dropped(
 async def test_modes_that_are_not_an_object_are_dropped(
     hass: HomeAssistant, hass_storage: dict[str, Any]
 ) -> None:
-    hass_storage[KEY] = _stored({"controls": {"modes": ["fast"]}})
+    hass_storage[KEY] = _stored({"controls": {"modes": ["fast"], "solar_keep_min": {}}})
     entry = await _load_site(hass)
     assert entry.runtime_data.store.controls.modes == {}
-    assert _dropped(hass) == "the charge modes (not an object)"
+    assert _dropped(hass) == (
+        "the charge modes (not an object); the chargers keeping their minimum on solar (not a list)"
+    )

@@ -160,7 +160,13 @@ class HomeAssistantTranslation(Translation):
             self._wanted,
             readings,
             self.chargers,
-            TakeNow(room_kw=room, surplus_kw=budget.surplus_kw, charging=on, now=now),
+            TakeNow(
+                room_kw=room,
+                surplus_kw=budget.surplus_kw,
+                charging=on,
+                now=now,
+                keep_min=frozenset(self.store.controls.solar_keep_min),
+            ),
             self.params,
         )
         evs = [

@@ -43,10 +43,51 @@ class SiteControls:
     modes: dict[str, ChargeMode] = field(default_factory=dict)
     #: Steps priced above this are used only when a departure needs them (None: no cap).
     price_cap: float | None = None
+    #: Chargers that keep their minimum in *Solar* mode when the surplus is below it.
+    solar_keep_min: set[str] = field(default_factory=set)
 
     def mode(self, charger_id: str) -> ChargeMode:
         """The charger's mode."""
         return self.modes.get(charger_id, ChargeMode.SMART)
+
+    def set_mode(self, charger_id: str, mode: ChargeMode) -> None:
+        """Set a charger's mode (the default is not stored)."""
+        check_id(charger_id, field="charger_id")
+        if mode is ChargeMode.SMART:
+            self.modes.pop(charger_id, None)
+        else:
+            self.modes[charger_id] = mode
+
+    def set_solar_keep_min(self, charger_id: str, *, keep: bool) -> None:
+        """Whether a *Solar* charger keeps its minimum when the surplus is below it."""
+        check_id(charger_id, field="charger_id")
+        if keep:
+            self.solar_keep_min.add(charger_id)
+        else:
+            self.solar_keep_min.discard(charger_id)
+
+    def set_price_cap(self, cap: float | None) -> None:
+        """Set the price cap (None: none); a `LimitError` if out of bounds."""
+        if cap is not None:
+            check_price_cap(cap)
+        self.price_cap = cap
+
+    def drop_mode(self, mode: ChargeMode) -> list[str]:
+        """Set the chargers in `mode` back to *Smart*; their ids."""
+        dropped = [cid for cid, m in self.modes.items() if m is mode]
+        for cid in dropped:
+            del self.modes[cid]
+        return dropped
+
+    def retain(self, charger_ids: set[str]) -> bool:
+        """Forget the controls of chargers not in `charger_ids`; whether any were."""
+        gone = [cid for cid in self.modes if cid not in charger_ids]
+        for cid in gone:
+            del self.modes[cid]
+        kept = self.solar_keep_min & charger_ids
+        changed = bool(gone) or kept != self.solar_keep_min
+        self.solar_keep_min = kept
+        return changed
 
     def as_json(self) -> dict[str, Any]:
         """What is stored (JSON)."""
@@ -54,6 +95,7 @@ class SiteControls:
             "control_chargers": self.control_chargers,
             "modes": {cid: str(mode) for cid, mode in self.modes.items()},
             "price_cap": self.price_cap,
+            "solar_keep_min": sorted(self.solar_keep_min),
         }
 
     @classmethod
@@ -68,15 +110,8 @@ class SiteControls:
             controls.control_chargers = control
         else:
             dropped.append("the control chargers switch (not true or false)")
-        modes = raw.get("modes", {})
-        if isinstance(modes, Mapping):
-            for cid, mode in modes.items():
-                try:
-                    controls.modes[check_id(cid, field="charger_id")] = ChargeMode(mode)
-                except ValueError as err:
-                    dropped.append(f"the charge mode of charger {str(cid)[:40]} ({err})")
-        else:
-            dropped.append("the charge modes (not an object)")
+        dropped += _read_modes(controls, raw.get("modes", {}))
+        dropped += _read_keep_min(controls, raw.get("solar_keep_min", []))
         cap = raw.get("price_cap")
         if cap is not None:
             try:
@@ -86,6 +121,32 @@ class SiteControls:
             else:
                 controls.price_cap = float(cap)
         return controls, dropped
+
+
+def _read_modes(controls: SiteControls, modes: object) -> list[str]:
+    """Take the valid stored modes; what was dropped."""
+    if not isinstance(modes, Mapping):
+        return ["the charge modes (not an object)"]
+    dropped = []
+    for cid, mode in modes.items():
+        try:
+            controls.modes[check_id(cid, field="charger_id")] = ChargeMode(mode)
+        except ValueError as err:
+            dropped.append(f"the charge mode of charger {str(cid)[:40]} ({err})")
+    return dropped
+
+
+def _read_keep_min(controls: SiteControls, keep: object) -> list[str]:
+    """Take the valid stored chargers that keep their minimum on solar; what was dropped."""
+    if not isinstance(keep, list):
+        return ["the chargers keeping their minimum on solar (not a list)"]
+    dropped = []
+    for cid in keep:
+        try:
+            controls.solar_keep_min.add(check_id(cid, field="charger_id"))
+        except ValueError as err:
+            dropped.append(f"a charger keeping its minimum on solar ({err})")
+    return dropped
 
 
 _KEYS: Final = frozenset(SiteControls().as_json())

@@ -43,11 +43,13 @@ def solar_share(
     room_kw: float,
     charging: bool,
     now: datetime,
+    keep_min: bool = False,
 ) -> SolarShare:
     """A *Solar* charger's power (its own floor included) from the surplus left to it.
 
     `room_kw` is the room under the import limit left now, `charging` whether the charger is
-    on. Nothing beyond its floor while it must stay off or once its request is met.
+    on; `keep_min`: it keeps its minimum whatever the surplus (the rest from the grid, within
+    the room). Nothing beyond its floor while it must stay off or once its request is met.
     """
     floor = wanted.floor_kw
     idle = SolarShare(kw=floor, from_surplus=0.0, from_grid=0.0)
@@ -56,7 +58,7 @@ def solar_share(
     kw = min(charger.max_kw, floor + surplus_kw)
     if kw < charger.min_kw - TOLERANCE:
         hold = wanted.held or floor + surplus_kw >= charger.min_kw - SOLAR_HOLD_KW
-        if not (charging and hold):
+        if not (keep_min or (charging and hold)):
             return idle
         kw = min(charger.min_kw, charger.max_kw)
     from_surplus = min(kw - floor, surplus_kw)

@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from .limits import MAX_RESERVATIONS_PER_SITE, LimitError, Window, check_id, format_time
-from .site_controls import ChargeMode, SiteControls, check_price_cap
+from .site_controls import ChargeMode, SiteControls
 from .store_file import STORAGE_VERSION, SiteStore, async_remove_store, report_dropped, storage_key
 from .stored import ChargingRequest, Reservation, Session, as_json
 
@@ -150,27 +150,23 @@ class RequestStore:
 
     def set_mode(self, charger_id: str, mode: ChargeMode) -> None:
         """Set a charger's charge mode (kept across sessions); saved."""
-        check_id(charger_id, field="charger_id")
-        if mode is ChargeMode.SMART:
-            self.controls.modes.pop(charger_id, None)  # the default is not stored
-        else:
-            self.controls.modes[charger_id] = mode
+        self.controls.set_mode(charger_id, mode)
+        self._save()
+
+    def set_solar_keep_min(self, charger_id: str, *, keep: bool) -> None:
+        """Whether a *Solar* charger keeps its minimum below the surplus; saved."""
+        self.controls.set_solar_keep_min(charger_id, keep=keep)
         self._save()
 
     def drop_mode(self, mode: ChargeMode) -> list[str]:
         """Set the chargers in `mode` back to *Smart* (the site lost what it needs); their ids."""
-        dropped = [cid for cid, m in self.controls.modes.items() if m is mode]
-        for cid in dropped:
-            del self.controls.modes[cid]
-        if dropped:
+        if dropped := self.controls.drop_mode(mode):
             self._save()
         return dropped
 
     def set_price_cap(self, cap: float | None) -> None:
         """Set the site's price cap (None: none); a `LimitError` if out of bounds; saved."""
-        if cap is not None:
-            check_price_cap(cap)
-        self.controls.price_cap = cap
+        self.controls.set_price_cap(cap)
         self._save()
 
     def clear_request(self, charger_id: str) -> None:
@@ -275,10 +271,8 @@ class RequestStore:
             del self.sessions[cid]
         for key in gone_reservations:
             del self.reservations[key]
-        gone_modes = [cid for cid in self.controls.modes if cid not in charger_ids]
-        for cid in gone_modes:
-            del self.controls.modes[cid]
-        if gone_requests or gone_sessions or gone_reservations or gone_modes:
+        gone_controls = self.controls.retain(charger_ids)
+        if gone_requests or gone_sessions or gone_reservations or gone_controls:
             self._save()
             return True
         return False

@@ -1,4 +1,6 @@
-"""The site's switch "control chargers": off, the site plans and shows but writes nothing.
+"""Switches: the site's "control chargers" and, with a grid meter, each charger's Solar minimum.
+
+"Control chargers" off: the site plans and shows but writes nothing.
 
 A dry run for a new install: the plan, its sensors and its reasons are all there, and no
 charger is told anything (not even the OCPP safety net). Turned on again, every charger's
@@ -13,13 +15,23 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import OptiVgiConfigEntry
-from .entity import OptiVgiEntity, async_register_site_device
+from .entity import (
+    OptiVgiControlEntity,
+    OptiVgiEntity,
+    async_register_site_device,
+    charger_subentries,
+)
 
 PARALLEL_UPDATES = 0
 
 CONTROL_CHARGERS = SwitchEntityDescription(
     key="control_chargers",
     translation_key="control_chargers",
+    entity_category=EntityCategory.CONFIG,
+)
+SOLAR_KEEP_MIN = SwitchEntityDescription(
+    key="solar_keep_min",
+    translation_key="solar_keep_min",
     entity_category=EntityCategory.CONFIG,
 )
 
@@ -30,8 +42,16 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the site's control switch."""
+    coordinator = entry.runtime_data.coordinator
     async_register_site_device(hass, entry)
-    async_add_entities([OptiVgiControlSwitch(entry.runtime_data.coordinator, CONTROL_CHARGERS)])
+    async_add_entities([OptiVgiControlSwitch(coordinator, CONTROL_CHARGERS)])
+    if coordinator.translation.site.grid_entity is None:
+        return  # no Solar mode without a grid meter
+    for subentry in charger_subentries(coordinator):
+        async_add_entities(
+            [OptiVgiSolarKeepMinSwitch(coordinator, SOLAR_KEEP_MIN, subentry)],
+            config_subentry_id=subentry.subentry_id,
+        )
 
 
 class OptiVgiControlSwitch(OptiVgiEntity, SwitchEntity):
@@ -63,3 +83,22 @@ class OptiVgiControlSwitch(OptiVgiEntity, SwitchEntity):
         self.coordinator.store.set_control_chargers(control=on)
         self.async_write_ha_state()
         await self.coordinator.async_request_replan("control chargers switched")
+
+
+class OptiVgiSolarKeepMinSwitch(OptiVgiControlEntity, SwitchEntity):
+    """In *Solar* mode: keep the charger's minimum when the surplus is below it (off: wait)."""
+
+    @property
+    @override
+    def is_on(self) -> bool:
+        return self.charger.charger_id in self.coordinator.store.controls.solar_keep_min
+
+    @override
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        self.coordinator.store.set_solar_keep_min(self.charger.charger_id, keep=True)
+        await self.async_changed("solar minimum")
+
+    @override
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        self.coordinator.store.set_solar_keep_min(self.charger.charger_id, keep=False)
+        await self.async_changed("solar minimum")

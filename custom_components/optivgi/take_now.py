@@ -25,6 +25,8 @@ class TakeNow:
     surplus_kw: float
     charging: set[str]
     now: datetime
+    #: *Solar* chargers that keep their minimum below the surplus (`SiteControls`).
+    keep_min: frozenset[str] = frozenset()
 
 
 def take_now(
@@ -47,6 +49,7 @@ def take_now(
             room_kw=room,
             charging=cid in site.charging,
             now=site.now,
+            keep_min=cid in site.keep_min,
         )
         surplus -= share.from_surplus
         room -= share.from_grid
