@@ -375,8 +375,12 @@ async def test_entities_snapshot(
         for entity in er.async_entries_for_config_entry(entity_registry, ENTRY_ID)
         if entity.domain == "sensor"  # the site's button and switch: tests/test_controls.py
     ]
-    unpriced = [d for d in (*SITE_SENSORS, *CHARGER_SENSORS) if not d.needs_prices]
-    assert len(entities) == len(unpriced)  # the cost sensors: tests/test_site_prices.py
+    unpriced = [
+        d
+        for d in (*SITE_SENSORS, *CHARGER_SENSORS)
+        if not d.needs_prices and not getattr(d, "needs_phases", False)
+    ]
+    assert len(entities) == len(unpriced)  # the others: test_site_prices.py, test_site_phases.py
     for entity in entities:
         assert entity == snapshot(name=f"{entity.entity_id}-entry")
         state = hass.states.get(entity.entity_id)

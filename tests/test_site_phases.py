@@ -71,6 +71,11 @@ async def test_two_cars_on_one_phase_share_its_fuse(hass: HomeAssistant) -> None
     amps = phase_amps(hass)
     assert amps[0] <= FUSE_A  # a kW budget of 22 kW would give both 16 A: 32 A on L1
     assert amps[0] >= FUSE_A - 1  # and the fuse is used, not wasted
+    # What each phase has left, on the site's device.
+    headroom = hass.states.get("sensor.home_phase_headroom")
+    assert headroom is not None
+    assert headroom.attributes["l2"] == pytest.approx(FUSE_A - current(hass, "garage"), abs=0.1)
+    assert float(headroom.state) == pytest.approx(FUSE_A - amps[0], abs=0.1)
     # The house takes 6 A on L1: the cars give it up.
     await meter(hass, (6.0, 0.0, 0.0))
     assert phase_amps(hass)[0] + 6.0 <= FUSE_A

@@ -168,6 +168,9 @@ NON_EV_BAND_KW: Final = 1.4
 #: ... or at a cycle at least this long after it was read, if it is lower by then (s): a load
 #: that fell by less than the band does not keep its room from the chargers for good.
 NON_EV_HOLD_S: Final = 1800.0
+#: The grid meter re-plans a site with a *Solar* charger when the surplus moves this much (kW);
+#: about 1 A on three phases, the smallest step most chargers take.
+SOLAR_REPLAN_KW: Final = 0.7
 #: A power reading beyond this many times the fixed site limit is absurd: not a value (kW/kW).
 ABSURD_POWER_FACTOR: Final = 10.0
 #: Drawing more than the command by this much (kW, or 10 % if more) is not following it.

@@ -36,7 +36,7 @@ from .site_controls import ChargeMode
 from .site_evs import Wanted, active_ev, reservation_evs
 from .site_reading import ChargerReading, SiteReading
 from .solar_forecast import SolarForecast
-from .solar_surplus import forecast_surplus
+from .solar_surplus import async_surplus
 from .store import RequestStore
 from .take_now import TakeNow, take_now
 from .translation import CycleExtras, Translation
@@ -209,24 +209,18 @@ class HomeAssistantTranslation(Translation):
         return list(prices.planning) if prices is not None else None
 
     async def get_extras(self, group_name: str, now: datetime) -> CycleExtras:  # noqa: ARG002
-        """The solar surplus forecast (less the house load), its price, and the phase limits.
-
-        From `solar_forecast` and `phase_budget`; the phase limits are what is left for planned
-        EVs beside the house and the chargers counted apart.
-        """
+        """The solar surplus forecast, its price, and the phase limits left for planned EVs."""
         if self.reading is None:
             return CycleExtras()
         chargers = {**self.chargers, **self.retired}
-        phase_limits = self.phase_budget.limits_a_per_step(
+        phases = self.phase_budget.limits_a_per_step(
             self.reading, chargers, self.reader.drawing_kw, self.params.steps
         )
-        pv = await self.solar.async_pv_kw(now, self.params)
-        if pv is None:
-            return CycleExtras(phase_limits_a=phase_limits)
-        budget = self.reading.budget
-        surplus = forecast_surplus(pv, non_ev_kw=budget.non_ev_kw, surplus_kw=budget.surplus_kw)
+        if phases:
+            self.reading = replace(self.reading, phase_room_a=tuple(phases[0]))
+        surplus = await async_surplus(self.solar, now, self.params, self.reading.budget)
         return CycleExtras(
-            surplus_kw=surplus, feed_in_price=self.solar.feed_in_price, phase_limits_a=phase_limits
+            surplus_kw=surplus, feed_in_price=self.solar.feed_in_price, phase_limits_a=phases
         )
 
     def setpoint_kw(self, cid: str, ev: EV | None) -> float:

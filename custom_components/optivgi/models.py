@@ -110,3 +110,6 @@ class SitePlan:
     cost: float | None = None
     currency: str | None = None
     prices_until: datetime | None = None
+    #: What each phase (L1, L2, L3) has left now beside everything planned (A); None without
+    #: phase limits.
+    phase_headroom_a: tuple[float, ...] | None = None

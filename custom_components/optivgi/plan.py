@@ -9,6 +9,7 @@ from datetime import datetime
 
 from .charger_config import ChargerConfig
 from .models import ChargerPlan, ChargerStatus, ScheduleChange, SitePlan
+from .phase_budget import amps_per_kw
 from .plan_cost import planned_cost
 from .price_source import StepPrices
 from .reasons import explain
@@ -176,4 +177,26 @@ def build_site_plan(
         else round(sum(p.cost or 0.0 for p in plans.values()), 4),
         currency=reading.prices.currency if reading.prices is not None else None,
         prices_until=reading.prices.known_until if reading.prices is not None else None,
+        phase_headroom_a=None
+        if reading.phase_room_a is None
+        else phase_headroom(reading.phase_room_a, reading, evs, chargers),
     )
+
+
+def phase_headroom(
+    room_a: tuple[float, ...],
+    reading: SiteReading,
+    evs: Mapping[str, EV],
+    chargers: Mapping[str, ChargerConfig],
+) -> tuple[float, ...]:
+    """Each phase's room for planned EVs (A) less what they are planned to draw now."""
+    headroom = list(room_a)
+    for cid, charger in chargers.items():
+        ev = evs.get(cid)
+        counted = reading.chargers.get(cid)
+        kw = (ev.power[0] if ev is not None and ev.power else 0.0) + (
+            counted.hold_kw if counted is not None else 0.0
+        )
+        for phase, amps in amps_per_kw(charger).items():
+            headroom[phase] -= kw * amps
+    return tuple(round(max(0.0, a), 1) for a in headroom)

@@ -40,11 +40,12 @@ async def async_setup_entry(
     """Add the site's sensors, then each charger's sensors to that charger's subentry."""
     coordinator = entry.runtime_data.coordinator
     priced = coordinator.translation.prices.configured
+    phased = coordinator.translation.phase_budget.configured
     async_register_site_device(hass, entry)
     async_add_entities(
         OptiVgiSiteSensor(coordinator, description)
         for description in SITE_SENSORS
-        if priced or not description.needs_prices
+        if (priced or not description.needs_prices) and (phased or not description.needs_phases)
     )
     for subentry in charger_subentries(coordinator):
         async_add_entities(
@@ -81,6 +82,13 @@ class OptiVgiSiteSensor(OptiVgiEntity, SensorEntity):
     def native_value(self) -> SensorValue:
         """The figure from the last cycle."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """The figure's parts, on the sensors that have them."""
+        attributes_fn = self.entity_description.attributes_fn
+        return None if attributes_fn is None else attributes_fn(self.coordinator.data)
 
 
 class OptiVgiChargerSensor(OptiVgiEntity, SensorEntity):

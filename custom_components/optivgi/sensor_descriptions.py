@@ -29,6 +29,8 @@ ATTR_REASON: Final = "reason"
 #: (for automations; `reasons.explain` lists them).
 ATTR_WHY: Final = "why"
 ATTR_WHY_KEY: Final = "why_key"
+#: The phase headroom sensor's attributes: each phase's (A).
+PHASE_ATTRIBUTES: Final = ("l1", "l2", "l3")
 #: Whether a planned cost covers the whole plan (every planned step has a known price).
 ATTR_COMPLETE: Final = "complete"
 #: The `schedule` attribute lists at most this many changes, the soonest first. One change is at
@@ -53,8 +55,10 @@ class OptiVgiSiteSensorDescription(SensorEntityDescription):
     """A sensor of the site, read from the site's plan."""
 
     value_fn: Callable[[SitePlan], SensorValue]
-    #: Only on a site with a price source.
+    attributes_fn: Callable[[SitePlan], dict[str, Any]] | None = None
+    #: Only on a site with a price source, or with phase limits.
     needs_prices: bool = False
+    needs_phases: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,6 +123,22 @@ SITE_SENSORS: tuple[OptiVgiSiteSensorDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda plan: plan.prices_until,
         needs_prices=True,
+    ),
+    OptiVgiSiteSensorDescription(
+        key="phase_headroom",
+        translation_key="phase_headroom",
+        device_class=SensorDeviceClass.CURRENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        # The phase with the least: the one that decides; each phase's in the attributes.
+        value_fn=lambda plan: min(plan.phase_headroom_a) if plan.phase_headroom_a else None,
+        attributes_fn=lambda plan: (
+            dict(zip(PHASE_ATTRIBUTES, plan.phase_headroom_a, strict=True))
+            if plan.phase_headroom_a
+            else {}
+        ),
+        needs_phases=True,
     ),
     OptiVgiSiteSensorDescription(
         key="solve_time",

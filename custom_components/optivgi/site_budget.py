@@ -31,9 +31,9 @@ from .const import (
     NON_EV_BAND_KW,
     NON_EV_HEADROOM_KW,
     NON_EV_HOLD_S,
+    SOLAR_REPLAN_KW,
 )
 from .readings import state_kw
-from .solar_surplus import SOLAR_REPLAN_KW
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

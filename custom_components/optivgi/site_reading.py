@@ -58,6 +58,8 @@ class SiteReading:
     chargers: Mapping[str, ChargerReading] = field(default_factory=dict)
     #: The price source's prices of this cycle's grid, None without any.
     prices: StepPrices | None = None
+    #: The current (A) left for planned EVs on L1, L2, L3 now; None without phase limits.
+    phase_room_a: tuple[float, ...] | None = None
 
     def floor_per_step(self, steps: int) -> list[float]:
         """What the floors count per step (kW): *Fast* floors only for their own steps."""

@@ -7,7 +7,7 @@ maximum. Below its minimum a charger waits, with a hysteresis: once charging, it
 minimum while the surplus stays within `SOLAR_HOLD_KW` of it, or it was switched on less than
 `MIN_ON_S` ago, the rest drawn from the grid and counted against the room like any other draw.
 A charger switched off waits `MIN_OFF_S`, and the meter re-plans when the surplus moves by
-`SOLAR_REPLAN_KW`.
+`const.SOLAR_REPLAN_KW`.
 """
 
 from dataclasses import dataclass
@@ -15,15 +15,14 @@ from datetime import datetime
 from typing import Final
 
 from .charger_config import ChargerConfig
-from .scm.constants import TOLERANCE
+from .scm.constants import TOLERANCE, SchedulingParameters
+from .site_budget import Budget
 from .site_evs import Wanted
+from .solar_forecast import SolarForecast
 
 #: A charger charging in *Solar* mode keeps its minimum while the surplus is at most this much
 #: below it (kW): a passing cloud must not stop and start the car.
 SOLAR_HOLD_KW: Final = 0.5
-#: The grid meter re-plans a site with a *Solar* charger when the surplus moves this much (kW);
-#: about 1 A on three phases, the smallest step most chargers take.
-SOLAR_REPLAN_KW: Final = 0.7
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -78,3 +77,13 @@ def forecast_surplus(pv_kw: list[float], *, non_ev_kw: float, surplus_kw: float)
     net_now = -surplus_kw if surplus_kw > 0 else non_ev_kw
     house = max(0.0, net_now + (pv_kw[0] if pv_kw else 0.0))
     return [max(0.0, kw - house) for kw in pv_kw]
+
+
+async def async_surplus(
+    solar: SolarForecast, start: datetime, params: SchedulingParameters, budget: Budget
+) -> list[float] | None:
+    """The site's solar surplus forecast per step (kW); None without a readable forecast."""
+    pv = await solar.async_pv_kw(start, params)
+    if pv is None:
+        return None
+    return forecast_surplus(pv, non_ev_kw=budget.non_ev_kw, surplus_kw=budget.surplus_kw)
