@@ -117,6 +117,8 @@ class PhaseBudget:
         steps: int,
     ) -> list[list[float]] | None:
         """The phase limits for planned EVs per step (A, steps x 3), flat like the kW budget."""
+        if self.limits_a is None:
+            return None  # before reading 50 chargers' draws for nothing
         draws = []
         for cid, charger in chargers.items():
             counted = reading.chargers.get(cid)
