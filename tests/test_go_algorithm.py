@@ -1,5 +1,6 @@
 """GoAlgorithm: every hard constraint on random sites, the edge cases, quality against the LP."""
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -10,8 +11,16 @@ import pytest
 from custom_components.optivgi.scm.algorithm import ScheduleStatus
 from custom_components.optivgi.scm.constants import SchedulingParameters
 from custom_components.optivgi.scm.ev import EV
-from custom_components.optivgi.scm.go_algorithm import GoAlgorithm
+from custom_components.optivgi.scm.go_algorithm import (
+    GoAlgorithm,
+    _fair,
+    _shift,
+    _top_up,
+    go_schedule,
+)
+from custom_components.optivgi.scm.go_place import Site
 from custom_components.optivgi.scm.problem import ScheduleProblem
+from custom_components.optivgi.scm.tariff import MILESTONES, TRACK_SHARE, track_buffers, track_end
 
 NOW = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
 STEP = timedelta(minutes=15)
@@ -295,3 +304,79 @@ def test_close_to_the_exact_optimum(seed: int) -> None:
     best = optimum(problem)
     assert problem.min_fraction(power) >= 0.9 * problem.min_fraction(best) - 1e-9
     assert problem.useful_kwh(power) >= 0.97 * problem.useful_kwh(best) - 1e-9
+
+
+def earliest_and_contested(problem: ScheduleProblem) -> tuple[np.ndarray, np.ndarray]:
+    """Go's plan without prices or surplus (kWh per step), and its contested steps.
+
+    A step is contested when an EV below its rate there still charges later (no room for more).
+    """
+    plain = dataclasses.replace(problem, prices=None, surplus_kw=None)
+    earliest = go_schedule(plain) * problem.step_hours
+    rate = Site.of(problem).rate
+    later = np.cumsum(earliest[:, ::-1], axis=1)[:, ::-1] - earliest
+    return earliest, ((earliest < rate - 1e-9) & (later > 1e-9)).any(axis=0)
+
+
+def test_a_contested_car_keeps_its_buffer_in_the_first_half() -> None:
+    # Two cars on one 10 kW limit, expensive first half, cheap second half. Without prices "a"
+    # takes steps 0-3 and "b" waits: those steps are contested. Moved cheapest-first, all of
+    # a's 10 kWh would go to steps 8-11, the end of its stay; it keeps half in steps 0-3.
+    steps = 16
+    evs = [
+        make_ev("a", energy=10, max_kw=10, end=12),
+        make_ev("b", energy=10, max_kw=10, end=16),
+    ]
+    prices = [0.4] * 8 + [0.1] * 8
+    algorithm, power = run(evs, [10.0] * steps, prices)
+    problem = algorithm.problem
+    site = Site.of(problem)
+    cheapest = _shift(site, _top_up(site, _fair(site)))  # the shift without the buffer
+    assert cheapest[0, :8].sum() == 0.0
+    assert cheapest[0, 8:12].sum() == pytest.approx(10.0)
+    earliest, contested = earliest_and_contested(problem)
+    assert contested[:4].all()
+    assert not contested[4:].any()
+    ev_of, step_of = np.indices(earliest.shape).reshape(2, -1)
+    _, buffers = track_buffers(problem, ev_of, step_of, earliest.ravel())[0]
+    first_half = power[0, : track_end(problem)[0]].sum() * HOURS
+    assert first_half >= buffers[0] - 1e-9
+    assert first_half == pytest.approx(TRACK_SHARE * 10.0)
+    assert power.sum(axis=1) * HOURS == pytest.approx([10.0, 10.0])
+    # The rest still goes to the cheap steps: cheaper than without prices.
+    assert problem.energy_cost(power) < problem.energy_cost(earliest / HOURS)
+
+
+@st.composite
+def priced_sites(
+    draw: st.DrawFn,
+) -> tuple[list[EV], list[float], list[float], list[float] | None]:
+    evs, limit, _ = draw(sites())
+    steps = len(limit)
+    prices = draw(st.lists(st.floats(-1, 1), min_size=steps, max_size=steps))
+    surplus = draw(st.one_of(st.none(), st.lists(st.floats(0, 20), min_size=steps, max_size=steps)))
+    return evs, limit, prices, surplus
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(site=priced_sites())
+def test_with_prices_every_hard_constraint_and_every_contested_buffer_holds(
+    site: tuple[list[EV], list[float], list[float], list[float] | None],
+) -> None:
+    evs, limit, prices, surplus = site
+    params = SchedulingParameters(resolution=STEP, horizon=STEP * len(limit))
+    algorithm = GoAlgorithm(evs, limit, NOW, params, prices, surplus_kw=surplus, feed_in_price=0.1)
+    algorithm.calculate()
+    problem = algorithm.problem
+    power = np.array([ev.power for ev in evs], dtype=np.float64).reshape(len(evs), len(limit))
+    assert problem.violations(power) == []
+    # Every buffer (`tariff.py`) over the contested steps of the earliest plan is met.
+    earliest, contested = earliest_and_contested(problem)
+    ev_of, step_of = np.indices(earliest.shape).reshape(2, -1)
+    held = np.where(contested[None, :], earliest, 0.0).ravel()
+    kwh = power.ravel() * problem.step_hours
+    for milestone, (early, buffers) in zip(
+        MILESTONES, track_buffers(problem, ev_of, step_of, held), strict=True
+    ):
+        got = np.bincount(ev_of[early], weights=kwh[early], minlength=problem.n_evs)
+        assert (got >= buffers - 1e-6).all(), milestone

@@ -24,6 +24,14 @@ each with numpy over all steps (no loop over cells):
    it uses is gone for the EVs after it (greedy). Where the price is below the feed-in price the
    surplus slot is priced at the price, as in the LP. A slot is used whole or from the EV's
    minimum, so a step gets 0 or at least the minimum.
+4. **On track.** With prices or a surplus (`ScheduleProblem.priced`), stage 3 first runs without
+   them. Where that earliest plan is contested (an EV short of room there charges later), each
+   EV keeps `TRACK_SHARE` of its energy there, at least its minimum, before the last milestone
+   of its stay (`track_keep`, `tariff.py`), and moves only the rest to the cheapest slots. So it
+   meets every buffer of `tariff.py` there, and in the closed loop it charges now at least half
+   of what it would without prices: energy moved to cheap steps is not all lost to cars that
+   arrive unannounced (`scripts/simulate`). An EV whose rest does not fit keeps its earliest
+   row. Without prices and surplus stage 3 runs once, as described.
 
 With per-phase limits each step also keeps `phase[t, p]`, the current (A h) each phase still
 allows: an EV takes at most what its own phases leave (`Site.cap`), and what it takes is
@@ -37,14 +45,14 @@ so an EV whose remaining request is below one step at its minimum gets nothing m
 exceeds a request, a window, a maximum or the limit.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import time
 from typing import override
 
 import numpy as np
 
 from .algorithm import Algorithm, Schedule, ScheduleStatus
-from .go_place import EPS, Site, place, place_capped
+from .go_place import EPS, Site, place, place_capped, place_kept, track_keep
 from .problem import FloatArray, IntArray, ScheduleProblem
 
 #: Bisection probes after the first: `phi` is found to 1/2**_PROBES of its bound (7 placements,
@@ -143,8 +151,11 @@ def _top_up(site: Site, plan: _Plan) -> FloatArray:
     return power
 
 
-def _shift(site: Site, power: FloatArray) -> FloatArray:
-    """Move each EV's energy to the earliest (or cheapest) steps with room: (N, T) kWh per step."""
+def _shift(site: Site, power: FloatArray, keep: FloatArray | None = None) -> FloatArray:
+    """Move each EV's energy to the earliest (or cheapest) steps with room: (N, T) kWh per step.
+
+    With `keep` (`track_keep`), each EV first keeps its row of it.
+    """
     rate, rows = site.rate[:, site.steps], power[:, site.steps]
     spare = site.room[site.steps] - rows.sum(axis=0)
     phase = _phase_left(site, rows, site.steps)
@@ -156,10 +167,11 @@ def _shift(site: Site, power: FloatArray) -> FloatArray:
         phase_free = None if phase is None else phase.copy()
         site.take(i, -rows[i], phase_free)
         room = site.cap(i, free.copy(), phase_free)
-        if (
-            place(rate[i], row, room, need=total, low=site.low[i], most=site.energy[i])
-            >= total - EPS
-        ):
+        kept = None if keep is None else keep[i, site.steps]
+        got = place_kept(
+            rate[i], row, room, kept=kept, need=total, low=site.low[i], most=site.energy[i]
+        )
+        if got >= total - EPS:
             rows[i], spare = row, free - row
             site.take(i, row, phase_free)
             phase = phase_free
@@ -168,11 +180,16 @@ def _shift(site: Site, power: FloatArray) -> FloatArray:
     return out
 
 
-def _shift_solar(site: Site, power: FloatArray, problem: ScheduleProblem) -> FloatArray:
-    """`_shift` with a surplus: each EV into its cheapest solar or grid slots (module docstring)."""
+def _shift_solar(
+    site: Site, power: FloatArray, problem: ScheduleProblem, keep: FloatArray | None = None
+) -> FloatArray:
+    """`_shift` with a surplus: each EV into its cheapest solar or grid slots (module docstring).
+
+    What an EV keeps (`keep`) uses the surplus first.
+    """
     grid, discount, surplus = problem.grid_prices(), problem.solar_discount(), problem.surplus_kw
     if grid is None or discount is None or surplus is None:
-        return _shift(site, power)
+        return _shift(site, power, keep)
     solar_price = grid - discount  # the feed-in price, or the price where that is lower
     steps = problem.n_steps
     # Slots 0..T-1 are the surplus, T..2T-1 the rest: cheapest, then earliest, solar first.
@@ -192,9 +209,18 @@ def _shift_solar(site: Site, power: FloatArray, problem: ScheduleProblem) -> Flo
             cap = np.minimum(site.rate[i], site.cap(i, free, phase_free))
             solar = np.minimum(cap, sun)
             slots = np.append(solar, cap - solar)[order]
-            placed = np.zeros_like(slots)
-            got = place(
-                slots, placed, slots.copy(), need=total, low=site.low[i], most=site.energy[i]
+            placed, kept = np.zeros_like(slots), None
+            if keep is not None:
+                sunny = np.minimum(keep[i], solar)
+                kept = np.append(sunny, keep[i] - sunny)[order]
+            got = place_kept(
+                slots,
+                placed,
+                slots.copy(),
+                kept=kept,
+                need=total,
+                low=site.low[i],
+                most=site.energy[i],
             )
             if got >= total - EPS:
                 both = np.empty_like(placed)
@@ -218,14 +244,22 @@ def go_schedule(problem: ScheduleProblem) -> FloatArray:
     """The heuristic's schedule, (N, T) kW; also what the linear program falls back to."""
     site = Site.of(problem)
     power = _top_up(site, _fair(site))
+    if not problem.priced:
+        return _shift(site, power) / problem.step_hours
+    earliest = _shift(replace(site, steps=np.arange(problem.n_steps)), power)
+    keep = track_keep(problem, earliest, site)
     shifted = (
-        _shift(site, power) if problem.surplus_kw is None else _shift_solar(site, power, problem)
+        _shift(site, earliest, keep)
+        if problem.surplus_kw is None
+        else _shift_solar(site, earliest, problem, keep)
     )
     return shifted / problem.step_hours
 
 
 class GoAlgorithm(Algorithm):
     """Fair shares by bisection, then top-ups, then charging as early (or cheap) as there is room.
+
+    With prices or a surplus each EV first keeps part of its earliest plan (on track).
 
     The stages are in the module docstring; the schedule always satisfies every hard constraint.
     """

@@ -1,14 +1,17 @@
 """GoAlgorithm's site in kWh per step, and how one EV is placed into the room left.
 
 See `go_algorithm.py` for the stages that use them; amounts are kWh per step (kW x step hours),
-phase room A h per step.
+phase room A h per step. With prices or a surplus, `track_keep` is what each EV keeps of the
+earliest plan (its buffers, `tariff.py`), and `place_kept` places the rest after it.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .problem import FloatArray, IntArray, ScheduleProblem
+from .tariff import MILESTONES, TRACK_SHARE, track_end
 
 #: Amounts below this are nothing (kWh); comparisons allow it for round-off.
 EPS = 1e-9
@@ -132,4 +135,46 @@ def place_capped(
     added = row - before
     spare -= added
     site.take(i, added, phase)
+    return got
+
+
+def track_keep(problem: ScheduleProblem, earliest: FloatArray, site: Site) -> FloatArray:
+    """What each EV keeps of the earliest plan `earliest` ((N, T) kWh per step) with prices.
+
+    In a contested step (an EV below its rate there still charges later: the earliest plan had
+    no room for more), each EV keeps `TRACK_SHARE` of its energy there, raised to its minimum
+    (never above the earliest plan), if the step is before the last milestone of its stay
+    (`tariff.py`). In the closed loop that energy would be at risk (a car that arrives
+    unannounced takes the room it was moved to); where no EV is short of room, all may move.
+    """
+    later = np.cumsum(earliest[:, ::-1], axis=1)[:, ::-1] - earliest
+    short: NDArray[np.bool_] = (earliest < site.rate - EPS) & (later > EPS)
+    contested = np.asarray(short.any(axis=0), dtype=np.bool_)
+    before = np.arange(problem.n_steps)[None, :] < track_end(problem, MILESTONES[-1])[:, None]
+    kept = np.minimum(earliest, np.maximum(TRACK_SHARE * earliest, site.low[:, None]))
+    held = before & contested[None, :] & (earliest > EPS)
+    return np.asarray(np.where(held, kept, 0.0), dtype=np.float64)
+
+
+def place_kept(
+    rate: FloatArray,
+    row: FloatArray,
+    spare: FloatArray,
+    *,
+    kept: FloatArray | None,
+    need: float,
+    low: float,
+    most: float,
+) -> float:
+    """`place` into an empty `row`, after `kept` (within `spare`, `track_keep`); what was added.
+
+    `need` and `most` are for the whole row. Without `kept` this is `place` itself.
+    """
+    if kept is None:
+        return place(rate, row, spare, need=need, low=low, most=most)
+    row += kept
+    np.maximum(spare - kept, 0.0, out=spare)
+    got = float(kept.sum())
+    if need - got > EPS:
+        got += place(rate, row, spare, need=need - got, low=low, most=most - got)
     return got
