@@ -276,6 +276,11 @@ async def test_the_departure_time_is_the_next_time_the_clock_says_so(
     tomorrow = dt_util.as_utc(datetime(2026, 12, 2, 6, 0, tzinfo=dt_util.get_default_time_zone()))
     assert store.requests[cid].departure == tomorrow
     assert dt_util.as_local(tomorrow).time() == time(6, 0)
+    # A restart keeps it.
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await settle(hass)
+    assert state(hass, entity_id) == "06:00:00"
+    assert entry.runtime_data.store.requests[cid].departure == tomorrow
 
 
 # --- solar ---------------------------------------------------------------------------------

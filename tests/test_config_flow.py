@@ -947,7 +947,7 @@ async def test_reconfigure_site_leaves_the_reload_to_its_update_listener(
 
 
 async def test_reconfigure_site_keeps_its_own_name(
-    hass: HomeAssistant, site: MockConfigEntry
+    hass: HomeAssistant, site: MockConfigEntry, mock_setup_entry: AsyncMock
 ) -> None:
     result = await site.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
@@ -956,6 +956,8 @@ async def test_reconfigure_site_keeps_its_own_name(
     assert result["type"] is FlowResultType.ABORT
     assert site.unique_id == "home"
     assert site.title == "HOME"
+    await hass.async_block_till_done()
+    assert mock_setup_entry.await_count == 1  # reloaded, and done before the test ends
 
 
 async def test_reconfigure_site_errors(hass: HomeAssistant, site: MockConfigEntry) -> None:

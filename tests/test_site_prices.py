@@ -121,6 +121,10 @@ async def test_a_cap_avoids_dear_steps_unless_the_departure_needs_them(
     )
     await settle(hass)
     assert entry.runtime_data.store.controls.price_cap == 0.2
+    assert await hass.config_entries.async_reload(entry.entry_id)  # a restart keeps it
+    await settle(hass)
+    assert float(value(hass, cap)) == 0.2
+    translation = entry.runtime_data.coordinator.translation
     planning = await translation.get_prices("", entry.runtime_data.coordinator.data.start)
     assert planning is not None
     assert planning[0] == pytest.approx(0.40 + CAP_PENALTY)  # above the cap
