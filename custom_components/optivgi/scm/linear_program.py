@@ -34,17 +34,17 @@ are alike for a segment only if their phase limits are equal too.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import time
-from typing import Literal
 
 import highspy
 import numpy as np
 from numpy.typing import NDArray
 
 from .constants import TOLERANCE
-from .lp_blocks import Columns, eagerness_order, segment_starts, step_costs
+from .lp_blocks import eagerness_order, segment_starts, step_costs
 from .lp_model import LinearProgramError, Model, Solution, SolverSettings, StageOptima
+from .lp_run import ModelKind, Run
 from .problem import FloatArray, ScheduleProblem
 from .tariff import track_buffers
 
@@ -75,76 +75,6 @@ IPM_MIN_COLUMNS = 5000
 SEGMENT_GAIN = 2
 #: A dual below this is round-off: the EV's share could still rise.
 _DUAL_TOLERANCE = 1e-9
-
-type ModelKind = Literal["segments", "steps"]
-
-
-@dataclass(kw_only=True)
-class Run:
-    """One solve's state: the inputs, what the stages so far hold, and the models built."""
-
-    problem: ScheduleProblem
-    cells: NDArray[np.bool_]
-    lower_kw: FloatArray
-    integral: bool
-    settings: SolverSettings
-    previous_kw: FloatArray | None
-    start_kw: FloatArray | None
-    floors: FloatArray
-    phi: float = 0.0
-    energy: float = 0.0
-    cost: float = 0.0
-    #: Every EV's share is fixed by the fairness stage (so the energy stage has nothing to do).
-    settled: bool = False
-    models: dict[ModelKind, Model] = field(default_factory=dict)
-    #: Whether fairness runs on the per-segment model (see `model`).
-    aggregate: bool = True
-    build_s: float = 0.0
-    solve_s: float = 0.0
-
-    def model(self, kind: ModelKind) -> Model:
-        """The model of that kind, built on first use with the floors held so far.
-
-        When segments would not make the model at least `SEGMENT_GAIN` times smaller (a limit
-        that changes every step), fairness runs on the per-step model itself: one build, and
-        the later stages start from its basis.
-        """
-        if kind == "segments" and not self.aggregate:
-            kind = "steps"
-        if kind not in self.models:
-            started = time.perf_counter()
-            columns = Columns.build(
-                self.problem, self.cells, self.lower_kw, per_segment=kind == "segments"
-            )
-            model = Model(
-                self.problem,
-                columns,
-                floor_kwh=self.floors,
-                with_phi=kind == "segments" or self.integral or not self.aggregate,
-                integral=self.integral,
-                settings=self.settings,
-            )
-            if self.start_kw is not None and self.integral:
-                start = self.start_kw[columns.ev, columns.steps()]
-                model.start_from(np.append(start, self.problem.min_fraction(self.start_kw)))
-            self.models[kind] = model
-            self.build_s += time.perf_counter() - started
-        return self.models[kind]
-
-    def optimise(
-        self,
-        model: Model,
-        stage: str,
-        sense: highspy.ObjSense,
-        costs: FloatArray,
-        solar_costs: FloatArray | None = None,
-    ) -> float:
-        """Run one stage on a model, timed."""
-        started = time.perf_counter()
-        try:
-            return model.optimise(stage, sense, costs, solar_costs)
-        finally:
-            self.solve_s += time.perf_counter() - started
 
 
 def _fairness(run: Run, model: Model) -> None:

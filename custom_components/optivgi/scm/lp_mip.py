@@ -11,8 +11,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .constants import TOLERANCE
-from .linear_program import FAIRNESS_TOLERANCE, MIP_STAGES, Run, run_stages
+from .linear_program import FAIRNESS_TOLERANCE, MIP_STAGES, run_stages
 from .lp_model import LinearProgramError, SolverSettings
+from .lp_run import Run
 from .problem import FloatArray, ScheduleProblem
 
 
