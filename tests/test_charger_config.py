@@ -1,6 +1,5 @@
 """`ChargerConfig.site_phases`: the site phases a charger's car draws on, from its settings."""
 
-from datetime import time
 from typing import Any
 
 import pytest
@@ -10,12 +9,9 @@ from custom_components.optivgi.charger_config import (
     ChargerConfig,
     default_site_phases,
 )
-from custom_components.optivgi.const import (
-    CONF_PHASES,
-    CONF_SINGLE_PHASE_CAR,
-    CONF_SITE_PHASES,
-    Control,
-)
+from custom_components.optivgi.const import CONF_PHASES, CONF_SINGLE_PHASE_CAR, CONF_SITE_PHASES
+
+from .charger_configs import charger_config
 
 
 def _read(data: dict[str, Any]) -> tuple[int, ...]:
@@ -82,26 +78,5 @@ def test_every_wiring_is_distinct_site_phases() -> None:
 def test_a_config_made_in_code_gets_the_default_wiring(
     phases: int, site_phases: tuple[int, ...], expected: tuple[int, ...]
 ) -> None:
-    config = ChargerConfig(
-        charger_id="c",
-        name="C",
-        control=Control.NUMBER,
-        control_entity="input_number.c",
-        ocpp_device=None,
-        transaction_entity=None,
-        plug_entity=None,
-        plug_states=("on",),
-        power_entity=None,
-        session_energy_entity=None,
-        soc_entity=None,
-        battery_kwh=60.0,
-        target_soc=80.0,
-        default_energy_kwh=10.0,
-        default_departure=time(7),
-        min_current_a=6.0,
-        max_current_a=16.0,
-        phases=phases,
-        voltage=230.0,
-        site_phases=site_phases,
-    )
+    config = charger_config(phases=phases, site_phases=site_phases)
     assert config.site_phases == expected

@@ -1,6 +1,5 @@
 """The per-phase budget: each phase's fuse less the house beside the chargers (A)."""
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from homeassistant.core import State
@@ -9,7 +8,7 @@ import pytest
 from custom_components.optivgi.const import METER_GRACE_S
 from custom_components.optivgi.phase_budget import PhaseBudget, PhaseDraw, amps_per_kw
 
-from .test_solar_surplus import charger
+from .charger_configs import charger_config
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 SENSORS = {
@@ -44,8 +43,8 @@ def test_without_a_phase_limit_there_is_no_phase_budget() -> None:
 def test_the_house_and_what_is_counted_apart_come_off_each_phase() -> None:
     meter = Meter()
     budget = PhaseBudget({"phase_limit_a": 25, "phase_limit_l3_a": 20, **SENSORS}, meter.read)
-    single = replace(charger(6, 16, 1), site_phases=(1,))  # 1-phase on L2: 4.35 A per kW
-    three = charger(6, 16, 3)  # on all three: 1.45 A per kW each
+    single = charger_config(6, 16, 1, site_phases=(1,))  # 1-phase on L2: 4.35 A per kW
+    three = charger_config(6, 16, 3)  # on all three: 1.45 A per kW each
     assert amps_per_kw(single) == {1: pytest.approx(1000 / 230)}
     # The meter: 10 A of house on L1, the 1-phase car's 2.3 kW (10 A) and the 3-phase car's
     # 6.9 kW (10 A per phase) on top.

@@ -1,41 +1,17 @@
 """A *Solar* charger's share: within the surplus, the room and its charger's range."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, strategies as st
 import pytest
 
-from custom_components.optivgi.charger_config import ChargerConfig
-from custom_components.optivgi.const import Control
 from custom_components.optivgi.site_evs import Wanted
 from custom_components.optivgi.solar_surplus import SOLAR_HOLD_KW, solar_share
 
+from .charger_configs import charger_config as charger
+
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 TOL = 1e-9
-
-
-def charger(min_a: float, max_a: float, phases: int) -> ChargerConfig:
-    return ChargerConfig(
-        charger_id="c",
-        name="C",
-        control=Control.NUMBER,
-        control_entity="input_number.c",
-        ocpp_device=None,
-        transaction_entity=None,
-        plug_entity=None,
-        plug_states=("on",),
-        power_entity=None,
-        session_energy_entity=None,
-        soc_entity=None,
-        battery_kwh=60.0,
-        target_soc=80.0,
-        default_energy_kwh=10.0,
-        default_departure=time(7),
-        min_current_a=min_a,
-        max_current_a=max_a,
-        phases=phases,
-        voltage=230.0,
-    )
 
 
 def wanted(
