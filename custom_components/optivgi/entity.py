@@ -4,13 +4,15 @@ The site is a service device of the config entry; each charger is a device of it
 linked to the site's device. OptiVGI never attaches entities to another integration's device.
 """
 
+from collections.abc import Callable, Iterable
 from typing import override
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .charger_config import ChargerConfig
@@ -58,6 +60,17 @@ def charger_subentries(coordinator: OptiVgiCoordinator) -> list[ConfigSubentry]:
         for subentry_id, subentry in coordinator.config_entry.subentries.items()
         if subentry_id in chargers
     ]
+
+
+@callback
+def async_add_charger_entities(
+    coordinator: OptiVgiCoordinator,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    make: Callable[[ConfigSubentry], Iterable[Entity]],
+) -> None:
+    """Add `make(subentry)` to each known charger's subentry (`charger_subentries`)."""
+    for subentry in charger_subentries(coordinator):
+        async_add_entities(make(subentry), config_subentry_id=subentry.subentry_id)
 
 
 class OptiVgiEntity(CoordinatorEntity[OptiVgiCoordinator]):

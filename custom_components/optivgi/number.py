@@ -21,7 +21,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .charger_config import ChargerConfig
 from .coordinator import OptiVgiConfigEntry, OptiVgiCoordinator
-from .entity import OptiVgiControlEntity, async_register_site_device, charger_subentries
+from .entity import OptiVgiControlEntity, async_add_charger_entities, async_register_site_device
 from .limits import MAX_REQUEST_ENERGY_KWH
 from .request_entities import async_update_request
 from .service_validation import translated
@@ -91,16 +91,16 @@ async def async_setup_entry(
     async_register_site_device(hass, entry)
     if coordinator.translation.prices.configured:
         async_add_entities([OptiVgiPriceCapNumber(coordinator, PRICE_CAP)])
-    for subentry in charger_subentries(coordinator):
-        charger = coordinator.translation.chargers[subentry.subentry_id]
-        async_add_entities(
-            [
-                OptiVgiRequestNumber(coordinator, description, subentry)
-                for description in REQUEST_NUMBERS
-                if description.exists_fn(charger)
-            ],
-            config_subentry_id=subentry.subentry_id,
-        )
+    chargers = coordinator.translation.chargers
+    async_add_charger_entities(
+        coordinator,
+        async_add_entities,
+        lambda subentry: [
+            OptiVgiRequestNumber(coordinator, description, subentry)
+            for description in REQUEST_NUMBERS
+            if description.exists_fn(chargers[subentry.subentry_id])
+        ],
+    )
 
 
 class OptiVgiRequestNumber(OptiVgiControlEntity, NumberEntity):

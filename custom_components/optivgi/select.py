@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import OptiVgiConfigEntry
-from .entity import OptiVgiControlEntity, async_register_site_device, charger_subentries
+from .entity import OptiVgiControlEntity, async_add_charger_entities, async_register_site_device
 from .site_controls import ChargeMode
 
 PARALLEL_UPDATES = 0
@@ -31,11 +31,11 @@ async def async_setup_entry(
     """Add each charger's mode select to its device."""
     coordinator = entry.runtime_data.coordinator
     async_register_site_device(hass, entry)
-    for subentry in charger_subentries(coordinator):
-        async_add_entities(
-            [OptiVgiChargeModeSelect(coordinator, CHARGE_MODE, subentry)],
-            config_subentry_id=subentry.subentry_id,
-        )
+    async_add_charger_entities(
+        coordinator,
+        async_add_entities,
+        lambda subentry: [OptiVgiChargeModeSelect(coordinator, CHARGE_MODE, subentry)],
+    )
 
 
 class OptiVgiChargeModeSelect(OptiVgiControlEntity, SelectEntity):

@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import OptiVgiConfigEntry, OptiVgiCoordinator
-from .entity import OptiVgiEntity, async_register_site_device, charger_subentries
+from .entity import OptiVgiEntity, async_add_charger_entities, async_register_site_device
 from .models import ChargerPlan, SitePlan
 from .reasons import async_reason_texts
 from .sensor_descriptions import (
@@ -47,15 +47,15 @@ async def async_setup_entry(
         for description in SITE_SENSORS
         if (priced or not description.needs_prices) and (phased or not description.needs_phases)
     )
-    for subentry in charger_subentries(coordinator):
-        async_add_entities(
-            (
-                OptiVgiChargerSensor(coordinator, description, subentry)
-                for description in CHARGER_SENSORS
-                if priced or not description.needs_prices
-            ),
-            config_subentry_id=subentry.subentry_id,
-        )
+    async_add_charger_entities(
+        coordinator,
+        async_add_entities,
+        lambda subentry: [
+            OptiVgiChargerSensor(coordinator, description, subentry)
+            for description in CHARGER_SENSORS
+            if priced or not description.needs_prices
+        ],
+    )
 
 
 def _currency(coordinator: OptiVgiCoordinator) -> str:

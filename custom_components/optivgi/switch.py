@@ -18,8 +18,8 @@ from .coordinator import OptiVgiConfigEntry
 from .entity import (
     OptiVgiControlEntity,
     OptiVgiEntity,
+    async_add_charger_entities,
     async_register_site_device,
-    charger_subentries,
 )
 
 PARALLEL_UPDATES = 0
@@ -47,11 +47,11 @@ async def async_setup_entry(
     async_add_entities([OptiVgiControlSwitch(coordinator, CONTROL_CHARGERS)])
     if coordinator.translation.site.grid_entity is None:
         return  # no Solar mode without a grid meter
-    for subentry in charger_subentries(coordinator):
-        async_add_entities(
-            [OptiVgiSolarKeepMinSwitch(coordinator, SOLAR_KEEP_MIN, subentry)],
-            config_subentry_id=subentry.subentry_id,
-        )
+    async_add_charger_entities(
+        coordinator,
+        async_add_entities,
+        lambda subentry: [OptiVgiSolarKeepMinSwitch(coordinator, SOLAR_KEEP_MIN, subentry)],
+    )
 
 
 class OptiVgiControlSwitch(OptiVgiEntity, SwitchEntity):

@@ -14,7 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .coordinator import OptiVgiConfigEntry
-from .entity import OptiVgiControlEntity, async_register_site_device, charger_subentries
+from .entity import OptiVgiControlEntity, async_add_charger_entities, async_register_site_device
 from .request_entities import async_update_request
 from .requests import departure_for, next_occurrence
 
@@ -31,11 +31,11 @@ async def async_setup_entry(
     """Add each charger's departure time to its device."""
     coordinator = entry.runtime_data.coordinator
     async_register_site_device(hass, entry)
-    for subentry in charger_subentries(coordinator):
-        async_add_entities(
-            [OptiVgiDepartureTime(coordinator, DEPARTURE, subentry)],
-            config_subentry_id=subentry.subentry_id,
-        )
+    async_add_charger_entities(
+        coordinator,
+        async_add_entities,
+        lambda subentry: [OptiVgiDepartureTime(coordinator, DEPARTURE, subentry)],
+    )
 
 
 class OptiVgiDepartureTime(OptiVgiControlEntity, TimeEntity):
