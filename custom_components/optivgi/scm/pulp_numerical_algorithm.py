@@ -11,14 +11,16 @@ relaxed optimum; then, where bound propagation (`minimums.unusable_cells`) shows
 cannot be used by any schedule that fair, the relaxed LP over the others (a tighter bound: on
 the 4-EV `minimums` site of seed 0, 163.5 instead of 166.8 kWh) and its rounding; GoAlgorithm's
 steps; and the exact mixed-integer model's (a fixed number of branch-and-bound nodes, from the
-best schedule so far). The mixed-integer model first holds every
+best schedule so far), first over the cells some schedule so far uses and only then, if that
+falls short, over all of them. The mixed-integer model first holds every
 EV at the relaxed LP's smallest fraction and searches the energy only (measured on 13 small
 `minimums` sites: 13/13 exact instead of 11/13, median 0.10 s instead of 0.36 s); only if no
 schedule reaches that share does it search fairness and energy in turn. It stops as soon as a
 schedule reaches the bound (often the rounded LP or GoAlgorithm's, so many sites never pay for
-the MIP) and keeps the best by `Score`. The result depends on the inputs only, never on the
-CPU. If HiGHS fails or the 20 s guard runs out, `GoAlgorithm`'s schedule is returned and the
-result says why.
+the MIP) and keeps the best by `Score`; a candidate whose LP HiGHS cannot solve is skipped.
+The result depends on the inputs only, never on the CPU. If the relaxed LP fails (or the 20 s
+guard runs out before it is solved), `GoAlgorithm`'s schedule is returned and the result says
+why; a guard that runs out later leaves the best schedule so far.
 
 Per-phase limits (`phases.py`) are rows of every LP and of the mixed-integer model; every set of
 on-steps tried keeps the minimums on at a step within each phase's limit too (`minimums.py`),
@@ -36,7 +38,7 @@ from numpy.typing import NDArray
 from .algorithm import Algorithm, Schedule, ScheduleStatus
 from .constants import TOLERANCE
 from .go_algorithm import go_schedule
-from .linear_program import FAIRNESS_TOLERANCE, solve_stages
+from .linear_program import FAIRNESS_TOLERANCE, LinearProgramError, solve_stages
 from .lp_mip import semi_continuous_steps
 from .minimums import Score, round_to_minimums, serve_now_first, unusable_cells
 from .problem import FloatArray, ScheduleProblem
@@ -142,6 +144,7 @@ class PulpNumericalAlgorithm(Algorithm):
             (fraction, usable),
             (None, cells),
         )
+        support = relaxed > TOLERANCE
         if (usable != cells).any():
             # Before GoAlgorithm's steps: measured on the 4-EV site of seed 0, this reaches the
             # tighter bound and saves one LP.
@@ -149,27 +152,38 @@ class PulpNumericalAlgorithm(Algorithm):
             if tight is None:
                 floors = floors[1:]  # no schedule is that fair: search fairness, then energy
             else:
+                support |= tight > TOLERANCE
                 yield round_to_minimums(problem, usable, tight), "rounded LP over the usable steps"
         yield heuristic > TOLERANCE, "LP over GoAlgorithm's steps"
         if np.count_nonzero(cells & (problem.min_kw > TOLERANCE)[:, None]) > MIP_MAX_CELLS:
             return
+        support |= (heuristic > TOLERANCE) | (repair.best > TOLERANCE)
         # Usually some schedule is as fair as the relaxed LP: then only its energy is searched,
-        # over the cells a schedule that fair can use.
+        # over the cells a schedule that fair can use. Each search runs first over the cells
+        # some schedule so far uses (as a MIP solver's RENS heuristic does, but decided here):
+        # measured on the 24 `minimums` sites of 4 and 10 EVs x 288, it reaches the bound on
+        # 6 of the 8 that need the MIP, 4-8 times faster than the whole model.
         for floor, where in floors:
-            exact = semi_continuous_steps(
-                problem,
-                where,
-                repair.deadline - time.perf_counter(),
-                start_kw=repair.best,
-                nodes=self.mip_nodes,
-                fraction_floor=floor,
-            )
-            if exact is not None:
+            for within, how in ((where & support, "the reduced"), (where, "the")):
+                if within is not where and (within == where).all():
+                    continue  # the reduced model is the whole one
+                exact = semi_continuous_steps(
+                    problem,
+                    within,
+                    repair.deadline - time.perf_counter(),
+                    start_kw=repair.best,
+                    nodes=self.mip_nodes,
+                    fraction_floor=floor,
+                )
+                if exact is None:
+                    continue
                 steady = serve_now_first(problem, exact)
                 if (steady != exact).any():
-                    yield steady, "LP over the mixed-integer model's steps, served now first"
-                yield exact, "LP over the mixed-integer model's steps"
-                return
+                    yield steady, f"LP over {how} mixed-integer model's steps, served now first"
+                yield exact, f"LP over {how} mixed-integer model's steps"
+                if within is where:
+                    return
+                # The reduced model's best did not reach the bound: the whole model follows.
 
 
 @dataclass(kw_only=True)
@@ -209,8 +223,14 @@ class _Repair:
         return _clean(self.problem, solution.power)
 
     def try_steps(self, on: NDArray[np.bool_], how: str) -> None:
-        """The LP over the steps `on` with the minimums as lower bounds; kept if it is better."""
-        candidate = self._solve(on, self.problem.min_kw)
+        """The LP over the steps `on` with the minimums as lower bounds; kept if it is better.
+
+        A candidate whose LP HiGHS cannot solve is skipped: the best so far still stands.
+        """
+        try:
+            candidate = self._solve(on, self.problem.min_kw)
+        except LinearProgramError:
+            return
         score = Score.of(self.problem, candidate)
         if not self.problem.violations(candidate) and score.beats(self.best_score):
             self.best, self.best_score = candidate, score
