@@ -41,6 +41,7 @@ from custom_components.optivgi.const import (
     CONF_MAX_CURRENT_A,
     CONF_MIN_CURRENT_A,
     CONF_OCPP_DEVICE,
+    CONF_PHASE_SWITCH_ENTITY,
     CONF_PHASES,
     CONF_PLUG_ENTITY,
     CONF_PLUG_STATES,
@@ -2084,6 +2085,74 @@ async def test_unticking_the_single_phase_car_removes_it(
     assert ChargerConfig.from_subentry(site.subentries[garage_id]).site_phases == (1, 2, 0)
 
 
+PHASE_SWITCH_CASES = [
+    pytest.param(
+        {CONF_PHASES: "1", CONF_PHASE_SWITCH_ENTITY: "switch.wallbox_phases"},
+        "phase_switch_not_three_phase",
+        id="1-phase-charger",
+    ),
+    pytest.param(
+        {
+            CONF_PHASES: "3",
+            CONF_SINGLE_PHASE_CAR: True,
+            CONF_PHASE_SWITCH_ENTITY: "switch.wallbox_phases",
+        },
+        "phase_switch_not_three_phase",
+        id="single-phase-car",
+    ),
+    pytest.param(
+        {CONF_PHASES: "3", CONF_PHASE_SWITCH_ENTITY: "select.wallbox_mode"},
+        "phase_switch_options",
+        id="select-without-phase-options",
+    ),
+    pytest.param(
+        {CONF_PHASES: "3", CONF_PHASE_SWITCH_ENTITY: "switch.missing"},
+        "entity_not_found",
+        id="missing",
+    ),
+]
+
+
+@pytest.mark.parametrize(("bad", "error"), PHASE_SWITCH_CASES)
+@pytest.mark.parametrize(
+    "good", ["switch.wallbox_phases", "select.wallbox_phases", "input_select.wallbox_phases"]
+)
+async def test_a_phase_switch_must_fit_the_charger_and_is_stored_when_it_does(
+    hass: HomeAssistant, site: MockConfigEntry, bad: dict[str, Any], error: str, good: str
+) -> None:
+    hass.states.async_set("switch.wallbox_phases", "on")
+    hass.states.async_set("select.wallbox_mode", "eco", {"options": ["eco", "fast"]})
+    for entity_id in ("select.wallbox_phases", "input_select.wallbox_phases"):
+        hass.states.async_set(entity_id, "3 phases", {"options": ["auto", "1 phase", "3 phases"]})
+    result = await _add_charger_details(hass, site)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**DETAILS_INPUT, **bad}
+    )
+    suggested = assert_form(result, "details", SUBENTRY, {CONF_PHASE_SWITCH_ENTITY: error})
+    assert suggested[CONF_PHASE_SWITCH_ENTITY] == bad[CONF_PHASE_SWITCH_ENTITY]
+    assert len(site.subentries) == 1  # nothing was added
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**DETAILS_INPUT, CONF_PHASES: "3", CONF_PHASE_SWITCH_ENTITY: good}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_PHASE_SWITCH_ENTITY] == good
+    charger = ChargerConfig.from_data("drive", "Drive", result["data"])
+    assert charger.switches_phases
+    assert charger.on_phases(1).site_phases == (0,)
+
+
+async def test_a_charger_without_a_phase_switch_stores_none(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    result = await _add_charger_details(hass, site)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**DETAILS_INPUT, CONF_PHASES: "3"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert CONF_PHASE_SWITCH_ENTITY not in result["data"]
+    assert not ChargerConfig.from_data("drive", "Drive", result["data"]).switches_phases
+
+
 def test_charger_phase_errors_fields_and_options_are_translated() -> None:
     errors: set[object] = set()
     for param in CHARGER_PHASE_ERRORS:
@@ -2091,10 +2160,11 @@ def test_charger_phase_errors_fields_and_options_are_translated() -> None:
         assert isinstance(field_errors, dict)
         errors |= set(field_errors.values())
     assert errors == {"site_phases_not_one", "site_phases_not_rotation"}
+    errors |= {str(param.values[1]) for param in PHASE_SWITCH_CASES}
     for flow in (CONFIG, SUBENTRY):
         assert errors <= set(flow["error"])
         details = flow["step"]["details"]
-        for key in (CONF_SITE_PHASES, CONF_SINGLE_PHASE_CAR):
+        for key in (CONF_SITE_PHASES, CONF_SINGLE_PHASE_CAR, CONF_PHASE_SWITCH_ENTITY):
             assert details["data"][key]
             assert details["data_description"][key]
     labels = TRANSLATIONS["selector"][CONF_SITE_PHASES]["options"]

@@ -7,8 +7,9 @@ drawing, retried with backoff (with its stop value) and, after `UNRESPONSIVE_AFT
 row, reported `unresponsive`. A late read-back that matches recovers it by itself.
 
 Writes run in one background batch per plan: decreases first, all at once, each with its own
-timeout, and confirmed; then the increases. If a decrease is not confirmed the increases are not
-sent (they were planned on the room it would free) and a re-plan is asked for.
+timeout, and confirmed; then the phase switches of chargers whose pause is confirmed
+(`phase_switch`); then the increases. If a decrease is not confirmed the increases are not sent
+(they were planned on the room it would free) and a re-plan is asked for.
 """
 
 import asyncio
@@ -18,21 +19,16 @@ from datetime import datetime, timedelta
 import math
 
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_call_later, async_track_state_change_event
 from homeassistant.util import dt as dt_util
 
 from .charger_config import ChargerConfig
 from .charger_control import ChargerControl, Command
-from .charger_link import Link, LinkState, Observed, matches, observe, write_wait
-from .const import (
-    CONFIRM_WINDOW_S,
-    DECREASE_SETTLE_S,
-    LOGGER,
-    RETRY_BACKOFF_S,
-    UNRESPONSIVE_AFTER,
-    WRITE_TIMEOUT_S,
-)
+from .charger_link import Link, LinkState, Observed, observe, write_wait
+from .charger_write import async_write
+from .const import DECREASE_SETTLE_S, LOGGER, RETRY_BACKOFF_S, UNRESPONSIVE_AFTER
+from .phase_switch import PhaseSwitcher
+from .scm.constants import TOLERANCE
 from .scm.ev import ChargingProfile
 
 
@@ -44,9 +40,11 @@ class Actuator:
         hass: HomeAssistant,
         chargers: Mapping[str, ChargerConfig],
         request_replan: Callable[[str], None],
+        phase_switcher: PhaseSwitcher | None = None,
     ) -> None:
         """One link per charger; nothing is sent before `async_start`."""
         self.hass = hass
+        self.phase_switcher = phase_switcher
         self.controls = {cid: ChargerControl(hass, c) for cid, c in chargers.items()}
         self.links = {cid: Link() for cid in chargers}
         self._request_replan = request_replan
@@ -169,18 +167,27 @@ class Actuator:
         return wait == 0
 
     @callback
-    def async_apply(self, commands: Mapping[str, tuple[Command, ChargingProfile | None]]) -> None:
-        """Send a plan's commands in the background; a batch still in flight is superseded."""
+    def async_apply(
+        self,
+        commands: Mapping[str, tuple[Command, ChargingProfile | None]],
+        switches: Mapping[str, int] | None = None,
+    ) -> None:
+        """Send a plan's commands in the background; a batch still in flight is superseded.
+
+        `switches`: chargers to switch to that many phases once their pause is confirmed.
+        """
         if self.closed:
             return
         if self._batch is not None and not self._batch.done():
             self._batch.cancel()
         self._batch = self.hass.async_create_background_task(
-            self._async_batch(dict(commands)), "optivgi actuation", eager_start=True
+            self._async_batch(dict(commands), dict(switches or {})),
+            "optivgi actuation",
+            eager_start=True,
         )
 
     async def _async_batch(
-        self, commands: dict[str, tuple[Command, ChargingProfile | None]]
+        self, commands: dict[str, tuple[Command, ChargingProfile | None]], switches: dict[str, int]
     ) -> None:
         now = dt_util.utcnow()
         decreases: dict[str, tuple[Command, ChargingProfile | None]] = {}
@@ -200,10 +207,12 @@ class Actuator:
         if not await self._async_send_all(decreases, now):
             self._request_replan("a decrease was not confirmed")
             return
-        if decreases and increases:
+        if decreases and (increases or switches):
             # A charger applies a lower limit at once, its car follows within seconds: the
-            # room it frees is only there after that.
+            # room it frees is only there after that, and its contactor is open.
             await asyncio.sleep(DECREASE_SETTLE_S)
+        if switches:
+            await self._async_switch_phases(switches)
         if not await self._async_send_all(increases, now):
             self._request_replan("a write was not confirmed")
 
@@ -218,6 +227,27 @@ class Actuator:
         )
         return all(results)
 
+    async def _async_switch_phases(self, switches: dict[str, int]) -> None:
+        """Switch the chargers whose pause is confirmed; the next plan counts their phases."""
+        switcher = self.phase_switcher
+        paused = [
+            (cid, phases)
+            for cid, phases in switches.items()
+            if self.links[cid].state is LinkState.CONFIRMED
+            and (self.links[cid].confirmed_kw or 0.0) <= TOLERANCE
+        ]
+        if switcher is None or not paused:
+            return
+        failures = await asyncio.gather(
+            *(switcher.async_switch(cid, phases, self._changed) for cid, phases in paused)
+        )
+        for (cid, phases), failure in zip(paused, failures, strict=True):
+            if failure is not None:
+                self._fail(cid, *failure)
+            else:
+                LOGGER.debug("%s switched to %d phases", self._name(cid), phases)
+        self._ask("phases switched")
+
     async def _async_send(
         self, cid: str, command: Command, profile: ChargingProfile | None, now: datetime
     ) -> bool:
@@ -227,40 +257,12 @@ class Actuator:
         link, control = self.links[cid], self.controls[cid]
         link.sent, link.sent_at, link.sent_profile = command, now, profile
         link.state = LinkState.PENDING
-        failure = await self._async_write(control, command, profile)
+        failure = await async_write(control, command, profile, self._changed)
         if failure is not None:
             return self._fail(cid, *failure)
         readback = control.readback_kw() if control.can_read_back() else command.kw
         self._observe(cid, readback, dt_util.utcnow())
         return True
-
-    async def _async_write(  # noqa: PLR0911 - one return per way a write can fail
-        self, control: ChargerControl, command: Command, profile: ChargingProfile | None
-    ) -> tuple[str, str] | None:
-        """Write and confirm; the failure's reason and detail, or None when confirmed."""
-        if (busy := control.busy_reason()) is not None:
-            return busy, "the script is still running and would drop the call"
-        try:
-            async with asyncio.timeout(WRITE_TIMEOUT_S):
-                await control.async_send(command, profile)
-        except TimeoutError:
-            return "write_timeout", f"no answer within {WRITE_TIMEOUT_S:.0f} s"
-        except HomeAssistantError as err:
-            return "write_failed", str(err) or type(err).__name__
-        except Exception as err:  # noqa: BLE001 - one charger's fault must not touch the others
-            return "write_failed", repr(err)
-        if not control.can_read_back():
-            return None
-        try:
-            async with asyncio.timeout(CONFIRM_WINDOW_S):
-                while not matches(control.readback_kw(), command, control.deadband_kw):
-                    self._changed.clear()
-                    await self._changed.wait()
-        except TimeoutError:
-            readback = control.readback_kw()
-            shown = "nothing" if readback is None else f"{readback:.2f} kW"
-            return "not_confirmed", f"applies {shown}, told {command.kw:.2f} kW"
-        return None
 
     def record_failure(self, cid: str, reason: str, detail: str) -> None:
         """A command that could not even be made (its control cannot take a limit).

@@ -1,7 +1,7 @@
 """A charger's settings (one config subentry), typed, with the figures derived from them."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time
 from types import MappingProxyType
 from typing import Any, Final
@@ -20,6 +20,7 @@ from .const import (
     CONF_MIN_CURRENT_A,
     CONF_OCPP_DEVICE,
     CONF_OFFERED_ENTITY,
+    CONF_PHASE_SWITCH_ENTITY,
     CONF_PHASES,
     CONF_PLUG_ENTITY,
     CONF_PLUG_STATES,
@@ -113,6 +114,8 @@ class ChargerConfig:
     #: The site phases (0 = L1) the car draws on, in the order of the charger's own phases; left
     #: out (configs made in code), the charger's default wiring.
     site_phases: tuple[int, ...] = ()
+    #: Optional entity that switches a 3-phase charger between 1 and 3 phases (`phase_switch`).
+    phase_switch_entity: str | None = None
 
     def __post_init__(self) -> None:
         """Fill in the default wiring when none is given."""
@@ -168,7 +171,17 @@ class ChargerConfig:
                 phases,
                 single_phase_car=bool(data.get(CONF_SINGLE_PHASE_CAR, DEFAULT_SINGLE_PHASE_CAR)),
             ),
+            phase_switch_entity=data.get(CONF_PHASE_SWITCH_ENTITY),
         )
+
+    @property
+    def switches_phases(self) -> bool:
+        """Whether it can be switched between 1 and 3 phases (a 3-phase car on a switch)."""
+        return self.phase_switch_entity is not None and len(self.site_phases) > 1
+
+    def on_phases(self, phases: int) -> ChargerConfig:
+        """This charger drawing on the first `phases` of its site phases (a switched charger)."""
+        return replace(self, site_phases=self.site_phases[:phases])
 
     @property
     def phases_used(self) -> int:
@@ -204,6 +217,7 @@ class ChargerConfig:
 
     def readback_entity_ids(self) -> set[str]:
         """Entities that confirm (or refute) a write: read back when they change."""
+        own = {self.phase_switch_entity} if self.phase_switch_entity else set()
         if self.control is Control.NUMBER:
-            return {e for e in (self.control_entity, self.switch_entity) if e}
-        return {e for e in (self.feedback_entity, self.offered_entity) if e}
+            return own | {e for e in (self.control_entity, self.switch_entity) if e}
+        return own | {e for e in (self.feedback_entity, self.offered_entity) if e}

@@ -158,7 +158,7 @@ class ChargerSteps[
             errors = entity_errors(self.hass, details, DETAILS_ENTITY_RULES)
             if details[CONF_MIN_CURRENT_A] > details[CONF_MAX_CURRENT_A]:
                 errors[CONF_MIN_CURRENT_A] = "min_above_max"
-            errors.update(charger_phase_errors(details))
+            errors.update(charger_phase_errors(self.hass, details))
             if not errors:
                 return await self._async_finish_charger(
                     self._charger_name, self._charger_data | details

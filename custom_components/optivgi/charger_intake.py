@@ -12,11 +12,12 @@ from datetime import datetime, timedelta
 from .actuator import Actuator
 from .charger_config import ChargerConfig
 from .charger_reader import ChargerReader
-from .const import MIN_OFF_S, MIN_ON_S, Control
+from .const import CONFIRM_WINDOW_S, MIN_OFF_S, MIN_ON_S, Control
 from .input_watch import InputWatch
 from .ocpp_profiles import valid_transaction
 from .readings import state_kwh, state_number
 from .requests import departure_for, energy_wanted, take_arrived_reservation
+from .scm.constants import TOLERANCE
 from .sessions import SessionTracker
 from .site_controls import ChargeMode
 from .site_evs import Wanted
@@ -85,6 +86,23 @@ class ChargerIntake:
             # No transaction yet: nothing can be sent; the charger's default profile decides.
             return ChargerReading(connected=True, reserved_kw=charger.safe_kw), None
         return self._wants(charger, session, transaction, now)
+
+    def read_retired(
+        self, charger: ChargerConfig, now: datetime, since: datetime
+    ) -> ChargerReading | None:
+        """A charger removed at `since`: counted at its bound until its stop is confirmed.
+
+        None once it is (or after `CONFIRM_WINDOW_S`): it is then forgotten.
+        """
+        link = self.actuator.links[charger.charger_id]
+        settled = (
+            link.sent is not None
+            and link.state == "confirmed"
+            and (link.confirmed_kw or 0.0) <= TOLERANCE
+        )
+        if settled or now - since > timedelta(seconds=CONFIRM_WINDOW_S):
+            return None
+        return ChargerReading(connected=False, reserved_kw=self._bound(charger))
 
     def _bound(self, charger: ChargerConfig) -> float:
         """The most a charger that is not planned may be drawing (kW): it is counted at that."""

@@ -80,6 +80,9 @@ CONF_SAFE_CURRENT_A: Final = "safe_current_a"
 CONF_SITE_PHASES: Final = "site_phases"
 #: Per 3-phase charger, optional: its car charges on one phase, the first of the rotation.
 CONF_SINGLE_PHASE_CAR: Final = "single_phase_car"
+#: Per 3-phase charger, optional: the entity that switches it between 1 and 3 phases (a switch
+#: or input_boolean, on = 3 phases; or a select whose options start with "1" and "3").
+CONF_PHASE_SWITCH_ENTITY: Final = "phase_switch_entity"
 
 
 class Control(StrEnum):
@@ -159,6 +162,12 @@ UNRESPONSIVE_AFTER: Final = 3
 #: unless the site limit needs the cut: cars and contactors do not like flapping.
 MIN_ON_S: Final = 300.0
 MIN_OFF_S: Final = 300.0
+#: A charger switched between 1 and 3 phases is not switched again for this long (s): each
+#: switch pauses the car, and contactors and cars do not like it often.
+PHASE_SWITCH_INTERVAL_S: Final = 900.0
+#: A 1-phase charger goes back to 3 phases only with this much room beyond the 3-phase minimum
+#: (kW), so that the house load wandering near it does not switch it back and forth.
+PHASE_UP_MARGIN_KW: Final = 0.5
 #: The non-EV load (grid minus chargers) is planned with a band, so that a house load wandering
 #: within it moves no set-point and starts no re-plan: planned this much above its reading (kW),
 #: which filters meter noise, and read again at once when it rises above that ...

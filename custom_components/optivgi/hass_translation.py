@@ -10,7 +10,7 @@ planned on top of a floor that is counted apart; a charger switched off stays of
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -22,11 +22,13 @@ from .charger_config import ChargerConfig
 from .charger_control import Command
 from .charger_intake import ChargerIntake
 from .charger_reader import ChargerReader
-from .const import CONFIRM_WINDOW_S, LOGGER, SUBENTRY_TYPE_CHARGER, Control
+from .const import LOGGER, SUBENTRY_TYPE_CHARGER, Control
 from .input_watch import InputWatch
 from .min_on_time import hold_on
 from .ocpp_profiles import stop_profile, valid_transaction
 from .phase_budget import PhaseBudget
+from .phase_choice import phase_switches
+from .phase_switch import PhaseSwitcher
 from .price_source import PriceSource
 from .scm.constants import TOLERANCE, SchedulingParameters
 from .scm.ev import EV, ChargingProfile, ChargingRateUnit
@@ -70,7 +72,10 @@ class HomeAssistantTranslation(Translation):
         self.watch = InputWatch(hass, entry)
         self.site = SiteBudget(entry.options, self.watch.state)
         self.sessions = SessionTracker(store)
-        self.actuator = Actuator(hass, {**self.chargers, **self.retired}, request_replan)
+        self.phase_switcher = PhaseSwitcher(hass, self.chargers)
+        self.actuator = Actuator(
+            hass, {**self.chargers, **self.retired}, request_replan, self.phase_switcher
+        )
         self.reader = ChargerReader(hass, self.watch, self.actuator)
         self.prices = PriceSource(hass, entry.options)
         self.solar = SolarForecast(hass, entry.options)
@@ -84,6 +89,8 @@ class HomeAssistantTranslation(Translation):
         )
         self.reading: SiteReading | None = None
         self._wanted: dict[str, Wanted] = {}
+        #: The chargers that can pause whose car wants energy and can be planned (all modes).
+        self._wanting: set[str] = set()
 
     # --- what to watch ---------------------------------------------------------------------
     def trigger_entity_ids(self) -> set[str]:
@@ -130,32 +137,28 @@ class HomeAssistantTranslation(Translation):
         now = dt_util.utcnow()
         readings: dict[str, ChargerReading] = {}
         self._wanted = {}
+        for cid, charger in self.phase_switcher.current().items():
+            self.chargers[cid] = self.actuator.controls[cid].charger = charger
         for cid, charger in self.chargers.items():
             last = self.reading.chargers.get(cid) if self.reading is not None else None
             readings[cid], wanted = self.intake.read(charger, now, last)
             if wanted is not None:
                 self._wanted[cid] = wanted
         for cid, charger in list(self.retired.items()):
-            link = self.actuator.links[cid]
-            settled = (
-                link.sent is not None
-                and link.state == "confirmed"
-                and (link.confirmed_kw or 0.0) <= TOLERANCE
-            )
-            if settled or now - self._retired_at > timedelta(seconds=CONFIRM_WINDOW_S):
+            if (retired := self.intake.read_retired(charger, now, self._retired_at)) is None:
                 del self.retired[cid]
-                continue
-            readings[cid] = ChargerReading(
-                connected=False,
-                reserved_kw=self.actuator.bound_kw(
-                    cid, self.reader.measured_kw(charger), charger.max_kw
-                ),
-            )
+            else:
+                readings[cid] = retired
         draw = sum(self.reader.drawing_kw(c) for c in self.chargers.values())
         budget = self.site.read(draw, now)
         room = budget.ev_kw - sum(r.reserved_kw for r in readings.values())
         room -= sum(w.floor_kw for w in self._wanted.values())
         on = {cid for cid, link in self.actuator.links.items() if link.on_since is not None}
+        self._wanting = {
+            cid
+            for cid, w in self._wanted.items()
+            if w.energy_kwh > TOLERANCE and w.floor_kw <= TOLERANCE  # it can pause
+        }
         room = take_now(
             self._wanted,
             readings,
@@ -189,14 +192,7 @@ class HomeAssistantTranslation(Translation):
         del now  # the budget is flat over the horizon, but for the steps of *Fast* chargers
         if self.reading is None:
             return [0.0] * self.params.steps
-        # The room counted every floor for the whole horizon: a *Fast* one frees its power after
-        # its own steps.
-        room = [self.reading.plan_kw] * self.params.steps
-        for charger in self.reading.chargers.values():
-            if charger.floor_steps is not None:
-                after, freed = charger.floor_steps, charger.floor_kw - charger.solar_kw
-                room[after:] = [kw + freed for kw in room[after:]]
-        return room
+        return self.reading.room_per_step(self.params.steps)
 
     async def get_prices(self, group_name: str, now: datetime) -> list[float] | None:  # noqa: ARG002
         """The source's price per step (the cap applied), None without prices (`price_source`)."""
@@ -223,12 +219,6 @@ class HomeAssistantTranslation(Translation):
             surplus_kw=surplus, feed_in_price=self.solar.feed_in_price, phase_limits_a=phases
         )
 
-    def setpoint_kw(self, cid: str, ev: EV | None) -> float:
-        """What the plan gives a charger now (kW): its floor plus its first planned step."""
-        reading = self.reading.chargers.get(cid) if self.reading else None
-        floor = reading.floor_kw + reading.hold_kw if reading is not None else 0.0
-        return floor + (ev.power[0] if ev is not None and ev.power else 0.0)
-
     def _hold_on(self, plans: dict[str, tuple[EV, ChargingProfile]]) -> None:
         """Keep chargers switched on less than `MIN_ON_S` ago on (`min_on_time.hold_on`)."""
         if self.reading is None:
@@ -246,42 +236,48 @@ class HomeAssistantTranslation(Translation):
             return  # closed, nothing read, or a dry run: plan and show, write nothing
         plans = {ev.ev_id: (ev, profile) for ev, profile in powers.items() if ev.active}
         self._hold_on(plans)
+        switches = phase_switches(
+            self.phase_switcher, self.reading, plans, self.chargers, self._wanting
+        )
         now = dt_util.utcnow()
         commands: dict[str, tuple[Command, ChargingProfile | None]] = {}
         for cid, charger in {**self.chargers, **self.retired}.items():
             command = None
             try:
-                command = self._command(charger, plans.get(cid, (None, None)), now)
+                plan = (None, None) if cid in switches else plans.get(cid, (None, None))
+                command = self._command(charger, plan, now, pause=cid in switches)
                 due = command is not None and self.actuator.due(cid, *command, now)
             except Exception:  # noqa: BLE001 - one charger must not keep the others back
                 LOGGER.exception("Could not tell whether %s needs a command", charger.name)
                 due = command is not None  # what the plan counted for it: safe to send
             if due and command is not None:
                 commands[cid] = command
-        self.actuator.async_apply(commands)
+        self.actuator.async_apply(commands, switches)
 
     def _command(
         self,
         charger: ChargerConfig,
         plan: tuple[EV, ChargingProfile] | tuple[None, None],
         now: datetime,
+        *,
+        pause: bool = False,
     ) -> tuple[Command, ChargingProfile | None] | None:
         """What a charger is to be told now, or None when it is left alone.
 
         Left alone: unreadable or unplugged within the grace (both counted in the budget), or
-        its last command is still being
-        confirmed, or an OCPP charger without a running transaction. A charger whose last
-        command failed, or that was removed, is told to stop.
+        its last command is still being confirmed, or an OCPP charger without a running
+        transaction. A charger whose last command failed, or that was removed, is told to stop;
+        one to `pause` (to switch its phases) is paused.
         """
-        cid = charger.charger_id
-        reading = self.reading.chargers.get(cid) if self.reading else None
-        if reading is None or reading.fault == "unavailable":
+        cid, site = charger.charger_id, self.reading
+        reading = site.chargers.get(cid) if site is not None else None
+        if site is None or reading is None or reading.fault == "unavailable":
             return None
         stopping = self.actuator.failing(cid) or cid in self.retired
         if not stopping and (reading.in_grace or not self.actuator.plannable(cid)):
             return None
         ev, profile = plan
-        kw = 0.0 if stopping else self.setpoint_kw(cid, ev)
+        kw = 0.0 if stopping or pause else site.setpoint_kw(cid, ev)
         if charger.control is Control.NUMBER:
             profile = None  # a number takes one value: the plan ahead is not its business
         elif charger.control is Control.OCPP:

@@ -75,6 +75,8 @@ class ChargerPlan:
     #: bound when `cost_complete` is False (some planned steps have no known price).
     cost: float | None = None
     cost_complete: bool = True
+    #: The phases its car draws on now (a switchable charger's switch decides: `phase_switch`).
+    phases: int = 3
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

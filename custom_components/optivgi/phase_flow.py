@@ -12,7 +12,8 @@ with the keys that are set (a site without per-phase fuses has no phase key at a
 
 Charger: the details step's `CONF_SITE_PHASES`, always stored for a new charger as an upper-case
 `SITE_PHASES_WIRING` key that fits its phases (left empty: L1, or L1L2L3), and
-`CONF_SINGLE_PHASE_CAR`, stored (True) only when ticked on a 3-phase charger.
+`CONF_SINGLE_PHASE_CAR`, stored (True) only when ticked on a 3-phase charger, and
+`CONF_PHASE_SWITCH_ENTITY`, stored only when set (a 3-phase charger with a 3-phase car).
 """
 
 from collections.abc import Mapping
@@ -43,10 +44,12 @@ from .const import (
     CONF_PHASE_LIMIT_A,
     CONF_PHASE_LIMIT_L2_A,
     CONF_PHASE_LIMIT_L3_A,
+    CONF_PHASE_SWITCH_ENTITY,
     CONF_PHASES,
     CONF_SINGLE_PHASE_CAR,
     CONF_SITE_PHASES,
 )
+from .phase_switch import PHASE_SWITCH_DOMAINS, phase_switch_error
 
 #: The site form's collapsed section of per-phase settings (a form key: they are stored flat).
 PHASES_SECTION: Final = "phases"
@@ -99,8 +102,13 @@ CHARGER_PHASE_FIELDS: Final[dict[probatio.Marker, Any]] = {
         )
     ),
     probatio.Optional(CONF_SINGLE_PHASE_CAR): BooleanSelector(),
+    probatio.Optional(CONF_PHASE_SWITCH_ENTITY): EntitySelector(
+        EntitySelectorConfig(domain=PHASE_SWITCH_DOMAINS)
+    ),
 }
-CHARGER_PHASE_KEYS: Final = frozenset({CONF_SITE_PHASES, CONF_SINGLE_PHASE_CAR})
+CHARGER_PHASE_KEYS: Final = frozenset(
+    {CONF_SITE_PHASES, CONF_SINGLE_PHASE_CAR, CONF_PHASE_SWITCH_ENTITY}
+)
 
 
 def phase_settings(section: Mapping[str, Any]) -> dict[str, Any]:
@@ -139,15 +147,21 @@ def charger_phase_details(user_input: Mapping[str, Any], phases: int) -> dict[st
     # A 1-phase charger's car draws on one phase anyway: the box means nothing there.
     if phases != 1 and user_input.get(CONF_SINGLE_PHASE_CAR):
         details[CONF_SINGLE_PHASE_CAR] = True
+    if user_input.get(CONF_PHASE_SWITCH_ENTITY):
+        details[CONF_PHASE_SWITCH_ENTITY] = user_input[CONF_PHASE_SWITCH_ENTITY]
     return details
 
 
-def charger_phase_errors(details: Mapping[str, Any]) -> dict[str, str]:
-    """The wiring must fit the charger: one phase for a 1-phase charger, a rotation else."""
+def charger_phase_errors(hass: HomeAssistant, details: Mapping[str, Any]) -> dict[str, str]:
+    """The wiring must fit the charger (one phase, or a rotation), and so must its switch."""
+    errors: dict[str, str] = {}
     one_phase = details[CONF_PHASES] == 1
-    if (len(SITE_PHASES_WIRING[details[CONF_SITE_PHASES]]) == 1) == one_phase:
-        return {}
-    return {CONF_SITE_PHASES: "site_phases_not_one" if one_phase else "site_phases_not_rotation"}
+    if (len(SITE_PHASES_WIRING[details[CONF_SITE_PHASES]]) == 1) != one_phase:
+        wrong = "site_phases_not_one" if one_phase else "site_phases_not_rotation"
+        errors[CONF_SITE_PHASES] = wrong
+    if (error := phase_switch_error(hass, details)) is not None:
+        errors[CONF_PHASE_SWITCH_ENTITY] = error
+    return errors
 
 
 def charger_phase_suggestions(details: Mapping[str, Any]) -> dict[str, Any]:

@@ -107,6 +107,7 @@ def _charger_plan(
         mode=str(reading.mode),
         cost=round(cost, 4) if cost is not None else None,
         cost_complete=complete,
+        phases=charger.phases_used,
     )
 
 

@@ -29,6 +29,8 @@ ATTR_REASON: Final = "reason"
 #: (for automations; `reasons.explain` lists them).
 ATTR_WHY: Final = "why"
 ATTR_WHY_KEY: Final = "why_key"
+#: The current set-point's attribute: the phases the charger charges on now.
+ATTR_PHASES: Final = "phases"
 #: The phase headroom sensor's attributes: each phase's (A).
 PHASE_ATTRIBUTES: Final = ("l1", "l2", "l3")
 #: Whether a planned cost covers the whole plan (every planned step has a known price).
@@ -174,6 +176,8 @@ CHARGER_SENSORS: tuple[OptiVgiChargerSensorDescription, ...] = (
         suggested_display_precision=1,
         value_fn=lambda plan: plan.setpoint_a,
         known_fn=lambda plan: plan.setpoint_a is not None,
+        # A switchable charger's set-point means three times the power on three phases.
+        attributes_fn=lambda plan, _: {ATTR_PHASES: plan.phases},
     ),
     # Planned and missing energy are forecasts, not meters: no state class, no statistics.
     OptiVgiChargerSensorDescription(

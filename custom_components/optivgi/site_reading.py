@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .price_source import StepPrices
+from .scm.ev import EV
 from .site_budget import Budget
 from .site_controls import ChargeMode
 
@@ -70,6 +71,25 @@ class SiteReading:
                 for t in range(min(charger.floor_steps, steps)):
                     per_step[t] += charger.floor_kw
         return per_step
+
+    def room_per_step(self, steps: int) -> list[float]:
+        """The room for planned EVs per step (kW).
+
+        `plan_kw` counted every floor for the whole horizon: a *Fast* one frees its power (less
+        what it takes from the solar surplus) after its own steps.
+        """
+        room = [self.plan_kw] * steps
+        for charger in self.chargers.values():
+            if charger.floor_steps is not None:
+                after, freed = charger.floor_steps, charger.floor_kw - charger.solar_kw
+                room[after:] = [kw + freed for kw in room[after:]]
+        return room
+
+    def setpoint_kw(self, cid: str, ev: EV | None) -> float:
+        """What the plan gives a charger now (kW): its floor plus its first planned step."""
+        counted = self.chargers.get(cid)
+        floor = counted.floor_kw + counted.hold_kw if counted is not None else 0.0
+        return floor + (ev.power[0] if ev is not None and ev.power else 0.0)
 
     @property
     def reserved_kw(self) -> float:
