@@ -266,6 +266,33 @@ def time_runner_cycles(scenario: Scenario, repeats: int) -> list[float]:
     return asyncio.run(cycles())
 
 
+def time_warm_replans(scenario: Scenario, cycles: int) -> list[float]:
+    """Seconds per re-plan of a site re-planned every step with its `WarmStart` (the closed loop).
+
+    Each cycle is one step later, on the rest of the limit, and each EV needs what the last plan
+    did not deliver in its first step: what a home sees every five minutes when nothing else
+    happens. The first cycle is cold.
+    """
+    params = params_of(scenario)
+    warm = WarmStart()
+    delivered: dict[str, float] = {}
+    seconds = []
+    for cycle in range(cycles):
+        now = scenario.now + cycle * scenario.resolution
+        limit = [*scenario.limit_kw[cycle:], *scenario.limit_kw[-1:] * cycle]
+        evs = evs_of(scenario)
+        for ev in evs:
+            ev.energy = max(0.0, ev.energy - delivered.get(ev.ev_id, 0.0))
+            ev.active = ev.arrival_time <= now
+        started = time.perf_counter()
+        PulpNumericalAlgorithm(evs, limit, now, params, warm=warm).calculate()
+        seconds.append(time.perf_counter() - started)
+        for ev in evs:
+            first = ev.power[0] if ev.power else 0.0
+            delivered[ev.ev_id] = delivered.get(ev.ev_id, 0.0) + first * params.step_hours
+    return seconds
+
+
 def median(values: list[float]) -> float:
     """Median, ignoring NaN (failed runs)."""
     clean = [value for value in values if value == value]  # noqa: PLR0124 - NaN check
@@ -515,6 +542,17 @@ def print_cycles(seeds: int) -> None:
             f"scm_runner cycle, {n_evs} EVs x 288, minimums, 10 cold cycles per site: "
             f"seed 0 {1000 * medians[0]:.1f} ms; median of {len(medians)} sites "
             f"{1000 * statistics.median(medians):.1f} ms, worst {1000 * max(medians):.1f} ms "
+            f"(per site: {per_seed})"
+        )
+        warm = [
+            statistics.median(time_warm_replans(minimums_scenario(n_evs, 288, five, seed), 12)[1:])
+            for seed in range(max(seeds, 1))
+        ]
+        per_seed = " ".join(f"{1000 * value:.0f}" for value in warm)
+        print(
+            f"re-plan every step with WarmStart, {n_evs} EVs x 288, minimums, 11 warm re-plans "
+            f"per site (algorithm only): median of {len(warm)} sites "
+            f"{1000 * statistics.median(warm):.1f} ms, worst {1000 * max(warm):.1f} ms "
             f"(per site: {per_seed})"
         )
 

@@ -1,5 +1,7 @@
 """The array-built LP against the plain PuLP formulation of the same stages."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -11,6 +13,7 @@ from custom_components.optivgi.scm.linear_program import (
     solve_stages,
 )
 from custom_components.optivgi.scm.lp_mip import semi_continuous_steps
+from custom_components.optivgi.scm.lp_model import Model
 from custom_components.optivgi.scm.problem import ScheduleProblem
 from custom_components.optivgi.scm.pulp_formulation import PulpFormulationError, solve_with_pulp
 from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
@@ -267,3 +270,37 @@ def test_evs_beyond_the_last_leximin_round_still_get_all_the_energy_they_can() -
     assert len({round(11.0 / (11.0 * (10 - i)), 3) for i in range(10)}) > LEXIMIN_ROUNDS
     # Each can take 11 kWh in its hour: every one gets it, whatever its share.
     assert delivered == pytest.approx({f"ev{i}": 11.0 for i in range(10)})
+
+
+@pytest.mark.parametrize("infeasible", [True, False])
+def test_a_tie_breaker_found_infeasible_leaves_the_schedule_before_it(
+    monkeypatch: pytest.MonkeyPatch,
+    infeasible: bool,  # noqa: FBT001
+) -> None:
+    # Two EVs ask 30 kWh of 20: the cost stage (earliest first) only breaks a tie between plans.
+    steps = 8
+    evs = [ev(name, energy=15, max_kw=11, steps=steps) for name in "ab"]
+    problem = ScheduleProblem.from_evs(evs, [10.0] * steps, NOW, params_for(steps))
+    cells = problem.open_cells()
+    whole = solve_stages(problem, cells, np.zeros(2), 30)
+
+    def round_off(_: object, __: Model) -> None:
+        msg = "cost stage: HiGHS Infeasible"
+        raise LinearProgramError(msg, infeasible=infeasible)
+
+    stages = tuple(
+        replace(stage, solve=round_off) if stage.name == "cost" else stage
+        for stage in linear_program.STAGES
+    )
+    monkeypatch.setattr(linear_program, "STAGES", stages)
+    # One leximin round: the energy stage runs on the per-step model before the cost stage.
+    monkeypatch.setattr(linear_program, "LEXIMIN_ROUNDS", 1)
+    if not infeasible:  # a time-out or a failure is no round-off: the solve fails
+        with pytest.raises(LinearProgramError):
+            solve_stages(problem, cells, np.zeros(2), 30)
+        return
+    tied = solve_stages(problem, cells, np.zeros(2), 30)
+    # As fair and as full as the whole table's plan; only the tie between plans is left open.
+    assert problem.min_fraction(tied.power) == pytest.approx(whole.optima.min_fraction)
+    assert problem.useful_kwh(tied.power) == pytest.approx(problem.useful_kwh(whole.power))
+    assert problem.violations(tied.power) == []

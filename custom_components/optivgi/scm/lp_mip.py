@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from .constants import TOLERANCE
 from .linear_program import FAIRNESS_TOLERANCE, MIP_STAGES, run_stages
-from .lp_model import LinearProgramError, SolverSettings
+from .lp_model import MIP_NODE_LIMIT, LinearProgramError, NodeBudget, SolverSettings
 from .lp_run import Run
 from .problem import FloatArray, ScheduleProblem
 
@@ -25,6 +25,7 @@ def semi_continuous_steps(
     start_kw: FloatArray | None = None,
     nodes: int | None = None,
     fraction_floor: float | None = None,
+    budget: NodeBudget | None = None,
 ) -> NDArray[np.bool_] | None:
     """The steps each EV runs in, from the exact mixed-integer model.
 
@@ -36,10 +37,17 @@ def semi_continuous_steps(
     With `fraction_floor` (the relaxed LP's smallest fraction), every EV is held at that share
     less half `FAIRNESS_TOLERANCE` and only the energy is maximised: one search instead of two,
     on a tighter model. None when no schedule reaches that share.
+
+    With a `budget` (shared by the searches of one repair), the stages use no more nodes than
+    are left in it; None at once when none are.
     """
-    settings = SolverSettings(deadline_s=time.perf_counter() + time_limit_s)
-    if nodes is not None:
-        settings = SolverSettings(deadline_s=settings.deadline_s, mip_nodes=nodes)
+    if budget is not None and budget.left <= 0:
+        return None
+    settings = SolverSettings(
+        deadline_s=time.perf_counter() + time_limit_s,
+        mip_nodes=MIP_NODE_LIMIT if nodes is None else nodes,
+        budget=budget,
+    )
     run = Run(
         problem=problem,
         cells=cells,
@@ -58,10 +66,10 @@ def semi_continuous_steps(
         run.phi = share
         stages = MIP_STAGES[1:]
     try:
-        model = run_stages(stages, run)
+        model, values = run_stages(stages, run)
     except LinearProgramError:
         return None
     support = np.zeros((problem.n_evs, problem.n_steps), dtype=bool)
-    x = model.values()[: model.columns.size]
+    x = values[: model.columns.size]
     support[model.columns.ev, model.columns.steps()] = x > TOLERANCE
     return support

@@ -47,15 +47,36 @@ _STOPPED_WITH_SOLUTION = frozenset(
 
 
 class LinearProgramError(RuntimeError):
-    """HiGHS did not reach an optimal solution (status in the message)."""
+    """HiGHS did not reach an optimal solution (status in the message).
+
+    `infeasible`: HiGHS found the stage's model infeasible (for a stage that holds the optima
+    of the stages before it, round-off), rather than running out of time or failing.
+    """
+
+    def __init__(self, message: str, *, infeasible: bool = False) -> None:
+        """Keep the message and whether the model was found infeasible."""
+        super().__init__(message)
+        self.infeasible = infeasible
+
+
+@dataclass(kw_only=True, slots=True)
+class NodeBudget:
+    """Branch-and-bound nodes left to several mixed-integer searches together (`left`)."""
+
+    left: int
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SolverSettings:
-    """How a model is solved: the wall-clock guard (s) and the MIP's node budget."""
+    """How a model is solved: the wall-clock guard (s) and the MIP's nodes per stage.
+
+    With a `budget`, a stage also gets no more nodes than are left in it (at least the root
+    node), and what it uses is taken off.
+    """
 
     deadline_s: float
     mip_nodes: int = MIP_NODE_LIMIT
+    budget: NodeBudget | None = None
 
 
 class Model:
@@ -94,8 +115,6 @@ class Model:
         self.solver.setOptionValue("output_flag", False)  # noqa: FBT003 - positional only
         presolve = "on" if columns.size >= PRESOLVE_MIN_COLUMNS and not integral else "off"
         self.solver.setOptionValue("presolve", presolve)
-        if integral:
-            self.solver.setOptionValue("mip_max_nodes", settings.mip_nodes)
         self.solver.passModel(assemble(columns, tuple(blocks), with_phi=with_phi))
         if integral:
             kinds = np.where(columns.lower > TOLERANCE, _SEMI, _CONTINUOUS)
@@ -119,6 +138,12 @@ class Model:
         """
         remaining = self.settings.deadline_s - time.perf_counter()
         self.solver.setOptionValue("time_limit", float(max(remaining, 1e-3)))
+        budget = self.settings.budget
+        if self.integral:
+            nodes = self.settings.mip_nodes
+            if budget is not None:
+                nodes = max(1, min(nodes, budget.left))
+            self.solver.setOptionValue("mip_max_nodes", nodes)
         self.solver.changeObjectiveSense(sense)
         self.solver.changeColsCost(self.n_cols, np.arange(self.n_cols, dtype=np.int32), costs)
         if self.solar is not None:
@@ -129,11 +154,13 @@ class Model:
                 np.zeros(n) if solar_costs is None else solar_costs,
             )
         self.solver.run()
+        if self.integral and budget is not None:
+            budget.left -= max(1, int(self.solver.getInfo().mip_node_count))
         status = self.solver.getModelStatus()
         stopped = self.integral and status in _STOPPED_WITH_SOLUTION and self.has_solution()
         if status != highspy.HighsModelStatus.kOptimal and not stopped:
             msg = f"{stage} stage: HiGHS {self.solver.modelStatusToString(status)}"
-            raise LinearProgramError(msg)
+            raise LinearProgramError(msg, infeasible=status == highspy.HighsModelStatus.kInfeasible)
         return float(self.solver.getInfo().objective_function_value)
 
     def has_solution(self) -> bool:

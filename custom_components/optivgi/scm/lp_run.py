@@ -37,6 +37,9 @@ class Run:
     aggregate: bool = True
     build_s: float = 0.0
     solve_s: float = 0.0
+    #: The per-step model and its values after the last stage solved on it (`run_stages`
+    #: falls back on them): changing a model afterwards (a held optimum) discards HiGHS's.
+    solved: tuple[Model, FloatArray] | None = None
 
     def model(self, kind: ModelKind) -> Model:
         """The model of that kind, built on first use with the floors held so far.
@@ -78,6 +81,9 @@ class Run:
         """Run one stage on a model, timed."""
         started = time.perf_counter()
         try:
-            return model.optimise(stage, sense, costs, solar_costs)
+            optimum = model.optimise(stage, sense, costs, solar_costs)
         finally:
             self.solve_s += time.perf_counter() - started
+        if self.models.get("steps") is model:
+            self.solved = model, model.values()
+        return optimum

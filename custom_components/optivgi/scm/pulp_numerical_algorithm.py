@@ -40,6 +40,7 @@ from .constants import TOLERANCE
 from .go_algorithm import go_schedule
 from .linear_program import FAIRNESS_TOLERANCE, LinearProgramError, solve_stages
 from .lp_mip import semi_continuous_steps
+from .lp_model import MIP_NODE_LIMIT, NodeBudget
 from .minimums import Score, round_to_minimums, serve_now_first, unusable_cells
 from .problem import FloatArray, ScheduleProblem
 
@@ -48,6 +49,13 @@ __all__ = ["MIP_MAX_CELLS", "PulpNumericalAlgorithm", "round_to_minimums"]
 #: Sites with at most this many cells with a minimum power may also get the mixed-integer model
 #: (its root node grows with the model: about 0.1 s at 4 000 cells on this machine).
 MIP_MAX_CELLS = 6000
+
+#: Branch-and-bound nodes for all of one repair's mixed-integer searches together, as many as
+#: one stage may use (`lp_model.MIP_NODE_LIMIT`). Re-planned every step, a site whose relaxed
+#: share was out of reach ran four searches of two stages each: 15 s a cycle at 4 EVs x 288
+#: (`scripts/bench.py --cycles-only`, seed 11). On the 24 `minimums` sites of 4 and 10 EVs x
+#: 288, cold, every schedule is the same as without the budget.
+REPAIR_NODE_BUDGET = MIP_NODE_LIMIT
 
 #: Below this a solver value is round-off, not power (kW); far below every tolerance.
 _ROUND_OFF_KW = 1e-9
@@ -137,14 +145,25 @@ class PulpNumericalAlgorithm(Algorithm):
         remain usable then reaches the tighter bound, so the MIP never runs.
         """
         problem, cells = repair.problem, repair.cells
-        yield round_to_minimums(problem, cells, relaxed), "rounded LP"
+        rounded = round_to_minimums(problem, cells, relaxed)
+        yield rounded, "rounded LP"
+        support: NDArray[np.bool_] = relaxed > TOLERANCE
+        if repair.previous is not None:
+            # The last cycle's steps, one step on: when nothing but the clock moved, they are
+            # as good as they were, and the mixed-integer model need not run every cycle. An
+            # EV the last plan did not know takes the rounded LP's steps.
+            known = np.asarray(~np.isnan(repair.previous).all(axis=1), dtype=np.bool_)
+            planned = np.nan_to_num(repair.previous) > TOLERANCE
+            # Served now first: a step the last plan left idle now would waste the room now.
+            last = serve_now_first(problem, cells & np.where(known[:, None], planned, rounded))
+            yield last, "LP over the last plan's steps"
+            support |= last
         fraction = repair.bound.min_fraction
         usable = cells & ~unusable_cells(problem, cells, fraction)
         floors: tuple[tuple[float | None, NDArray[np.bool_]], ...] = (
             (fraction, usable),
             (None, cells),
         )
-        support = relaxed > TOLERANCE
         if (usable != cells).any():
             # Before GoAlgorithm's steps: measured on the 4-EV site of seed 0, this reaches the
             # tighter bound and saves one LP.
@@ -158,11 +177,23 @@ class PulpNumericalAlgorithm(Algorithm):
         if np.count_nonzero(cells & (problem.min_kw > TOLERANCE)[:, None]) > MIP_MAX_CELLS:
             return
         support |= (heuristic > TOLERANCE) | (repair.best > TOLERANCE)
-        # Usually some schedule is as fair as the relaxed LP: then only its energy is searched,
-        # over the cells a schedule that fair can use. Each search runs first over the cells
-        # some schedule so far uses (as a MIP solver's RENS heuristic does, but decided here):
-        # measured on the 24 `minimums` sites of 4 and 10 EVs x 288, it reaches the bound on
-        # 6 of the 8 that need the MIP, 4-8 times faster than the whole model.
+        yield from self._exact_supports(repair, floors, support)
+
+    def _exact_supports(
+        self,
+        repair: _Repair,
+        floors: tuple[tuple[float | None, NDArray[np.bool_]], ...],
+        support: NDArray[np.bool_],
+    ) -> Iterator[tuple[NDArray[np.bool_], str]]:
+        """The mixed-integer model's steps, for each (share held, cells it may use) of `floors`.
+
+        Usually some schedule is as fair as the relaxed LP: then only its energy is searched,
+        over the cells a schedule that fair can use. Each search runs first over the cells of
+        `support` (those some schedule so far uses, as a MIP solver's RENS heuristic does, but
+        decided here): measured on the 24 `minimums` sites of 4 and 10 EVs x 288, it reaches the
+        bound on 6 of the 8 that need the MIP, 4-8 times faster than the whole model.
+        """
+        problem = repair.problem
         for floor, where in floors:
             for within, how in ((where & support, "the reduced"), (where, "the")):
                 if within is not where and (within == where).all():
@@ -174,6 +205,7 @@ class PulpNumericalAlgorithm(Algorithm):
                     start_kw=repair.best,
                     nodes=self.mip_nodes,
                     fraction_floor=floor,
+                    budget=repair.nodes,
                 )
                 if exact is None:
                     continue
@@ -199,6 +231,8 @@ class _Repair:
     solve_s: float
     best: FloatArray = field(init=False)
     best_score: Score = field(init=False)
+    #: What all mixed-integer searches of this repair may use together.
+    nodes: NodeBudget = field(default_factory=lambda: NodeBudget(left=REPAIR_NODE_BUDGET))
     status: ScheduleStatus = ScheduleStatus.HEURISTIC
     message: str = "GoAlgorithm's schedule was the best"
 
