@@ -31,6 +31,12 @@ from .solar import SolarColumns, solar_columns
 #: The mixed-integer model never presolves: measured at 10 x 288, 1.3 s without, 5-7 s with.
 PRESOLVE_MIN_COLUMNS = 20_000
 
+#: Up to this many variables the LP runs unscaled: HiGHS's scaling costs more than it saves on a
+#: home's model (measured, `minimums` sites: 10 x 288, 29-57 ms a schedule scaled against
+#: 17-35 ms unscaled; 20 x 288, 209 against 126 ms), but at 40 x 480 (19 200) unscaled takes
+#: 8 times as long.
+UNSCALED_MAX_COLUMNS = 6000
+
 #: Branch-and-bound nodes per mixed-integer stage: deterministic work instead of seconds.
 MIP_NODE_LIMIT = 200
 
@@ -115,6 +121,8 @@ class Model:
         self.solver.setOptionValue("output_flag", False)  # noqa: FBT003 - positional only
         presolve = "on" if columns.size >= PRESOLVE_MIN_COLUMNS and not integral else "off"
         self.solver.setOptionValue("presolve", presolve)
+        if columns.size <= UNSCALED_MAX_COLUMNS and not integral:
+            self.solver.setOptionValue("simplex_scale_strategy", 0)
         self.solver.passModel(assemble(columns, tuple(blocks), with_phi=with_phi))
         if integral:
             kinds = np.where(columns.lower > TOLERANCE, _SEMI, _CONTINUOUS)
