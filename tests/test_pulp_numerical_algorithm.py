@@ -110,3 +110,44 @@ def test_tiny_time_limit_still_gives_a_valid_schedule() -> None:
 def _grid(steps: int) -> dict[str, object]:
     params = params_for(steps)
     return {"resolution": params.resolution, "horizon": params.horizon}
+
+
+def large_site() -> tuple[list[EV], list[float]]:
+    """30 EVs with a 4.14 kW minimum over 48 h of 15-minute steps, under a limit that dips.
+
+    5760 cells with a minimum: more than `BOUND_FIRST_MIN_CELLS`.
+    """
+    steps = 96 * 2
+    evs = [
+        ev(f"ev{i}", energy=6.0 + i % 5, max_kw=11.04, min_kw=4.14, steps=steps) for i in range(30)
+    ]
+    limit = [12.0 if t % 24 < 20 else 8.5 for t in range(steps)]
+    return evs, limit
+
+
+def test_a_large_site_takes_the_heuristic_when_it_reaches_the_bound() -> None:
+    evs, limit = large_site()
+    algorithm, power = schedule(evs, limit)
+    problem = algorithm.problem
+    cells = np.count_nonzero(problem.open_cells() & (problem.min_kw > 0)[:, None])
+    assert cells >= pulp_numerical_algorithm.BOUND_FIRST_MIN_CELLS
+    assert algorithm.result is not None
+    assert algorithm.result.message == "GoAlgorithm's schedule reached the relaxed bound"
+    # Every request fits: the heuristic delivers all of it, as the LP would.
+    assert problem.delivered_kwh(power) == pytest.approx(problem.energy_kwh, abs=1e-6)
+
+
+def test_a_large_site_whose_heuristic_falls_short_solves_the_relaxed_lp(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def nothing(problem: ScheduleProblem) -> np.ndarray:
+        return np.zeros((problem.n_evs, problem.n_steps))
+
+    monkeypatch.setattr(pulp_numerical_algorithm, "go_schedule", nothing)
+    evs, limit = large_site()
+    algorithm, power = schedule(evs, limit)
+    assert algorithm.result is not None
+    assert algorithm.result.message != "GoAlgorithm's schedule reached the relaxed bound"
+    assert algorithm.problem.delivered_kwh(power) == pytest.approx(
+        algorithm.problem.energy_kwh, abs=1e-6
+    )

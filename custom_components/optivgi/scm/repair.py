@@ -1,0 +1,99 @@
+"""The repair's state: the bound, the best schedule so far and the work spent (`minimums`).
+
+`PulpNumericalAlgorithm` offers it sets of on-steps; each is re-solved with the LP's stages and
+kept if its `Score` beats the best so far, until one reaches the bound.
+"""
+
+from dataclasses import dataclass, field, replace
+import time
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .algorithm import ScheduleStatus
+from .linear_program import FAIRNESS_TOLERANCE, LinearProgramError, solve_stages
+from .lp_model import MIP_NODE_LIMIT, NodeBudget
+from .minimums import Score
+from .problem import FloatArray, ScheduleProblem
+
+#: Branch-and-bound nodes for all of one repair's mixed-integer searches together, as many as
+#: one stage may use (`lp_model.MIP_NODE_LIMIT`). Re-planned every step, a site whose relaxed
+#: share was out of reach ran four searches of two stages each: 15 s a cycle at 4 EVs x 288
+#: (`scripts/bench.py --cycles-only`, seed 11). On the 24 `minimums` sites of 4 and 10 EVs x
+#: 288, cold, every schedule is the same as without the budget.
+REPAIR_NODE_BUDGET = MIP_NODE_LIMIT
+
+#: Below this a solver value is round-off, not power (kW); far below every tolerance.
+_ROUND_OFF_KW = 1e-9
+
+
+def clean(problem: ScheduleProblem, power: FloatArray) -> FloatArray:
+    """Zero the solver's round-off (negative or below 1e-9 kW); clip to the EVs' maximums."""
+    power = np.where(power > _ROUND_OFF_KW, power, 0.0)
+    return np.asarray(np.minimum(power, problem.max_kw[:, None]), dtype=np.float64)
+
+
+@dataclass(kw_only=True)
+class Repair:
+    """The repair's state: the bound, the best schedule so far and the time spent."""
+
+    problem: ScheduleProblem
+    cells: NDArray[np.bool_]
+    deadline: float
+    previous: FloatArray | None
+    bound: Score
+    build_s: float
+    solve_s: float
+    best: FloatArray = field(init=False)
+    best_score: Score = field(init=False)
+    #: What all mixed-integer searches of this repair may use together.
+    nodes: NodeBudget = field(default_factory=lambda: NodeBudget(left=REPAIR_NODE_BUDGET))
+    status: ScheduleStatus = ScheduleStatus.HEURISTIC
+    message: str = "GoAlgorithm's schedule was the best"
+
+    def offer(self, schedule: FloatArray) -> None:
+        """Start from a valid schedule (GoAlgorithm's, or no power at all)."""
+        self.best, self.best_score = schedule, Score.of(self.problem, schedule)
+
+    def done(self) -> bool:
+        """Whether the best schedule reaches the bound (within the tolerances)."""
+        return self.best_score.reaches(self.bound)
+
+    def _solve(self, cells: NDArray[np.bool_], lower_kw: FloatArray) -> FloatArray:
+        solution = solve_stages(
+            self.problem,
+            cells,
+            lower_kw,
+            self.deadline - time.perf_counter(),
+            previous_kw=self.previous,
+        )
+        self.build_s += solution.build_s
+        self.solve_s += solution.solve_s
+        return clean(self.problem, solution.power)
+
+    def try_steps(self, on: NDArray[np.bool_], how: str) -> None:
+        """The LP over the steps `on` with the minimums as lower bounds; kept if it is better.
+
+        A candidate whose LP HiGHS cannot solve is skipped: the best so far still stands.
+        """
+        try:
+            candidate = self._solve(on, self.problem.min_kw)
+        except LinearProgramError:
+            return
+        score = Score.of(self.problem, candidate)
+        if not self.problem.violations(candidate) and score.beats(self.best_score):
+            self.best, self.best_score = candidate, score
+            self.status, self.message = ScheduleStatus.ROUNDED, how
+
+    def tighten(self, usable: NDArray[np.bool_]) -> FloatArray | None:
+        """The relaxed LP over the usable cells; its energy becomes the bound. None if unfair.
+
+        If even the relaxation over them falls short of the share, no schedule with minimums
+        reaches the relaxed LP's fairness: None, and the bound stays (nothing can reach it).
+        """
+        power = self._solve(usable, np.zeros(self.problem.n_evs))
+        tight = Score.of(self.problem, power)
+        if tight.min_fraction < self.bound.min_fraction - FAIRNESS_TOLERANCE:
+            return None
+        self.bound = replace(self.bound, energy_kwh=min(tight.energy_kwh, self.bound.energy_kwh))
+        return power
