@@ -6,8 +6,9 @@ directly (`linear_program.py`): building it through PuLP costs more than solving
 
 The LP is solved without minimum powers first; if its optimum already respects them, it is
 optimal. (On a large site with minimums, GoAlgorithm's schedule is first checked against the
-bound alone, one fairness round and the energy: if it reaches it, the repair would keep it.) Otherwise its `Score` bounds every schedule, and the repair (`minimums.py`) tries sets
-of on-steps in order, re-solving the LP over each with the minimum as lower bound: the rounded
+bound alone, one fairness round and the energy: if it reaches it, the repair would keep it.)
+Otherwise its `Score` bounds every schedule, and the repair (`minimums.py`) tries sets of
+on-steps in order, re-solving the LP over each with the minimum as lower bound: the rounded
 relaxed optimum; then, where bound propagation (`minimums.unusable_cells`) shows that some cells
 cannot be used by any schedule that fair, the relaxed LP over the others (a tighter bound: on
 the 4-EV `minimums` site of seed 0, 163.5 instead of 166.8 kWh) and its rounding; GoAlgorithm's
