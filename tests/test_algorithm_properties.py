@@ -16,7 +16,7 @@ import pytest
 from custom_components.optivgi.scm.algorithm import Algorithm
 from custom_components.optivgi.scm.ev import EV
 from custom_components.optivgi.scm.go_algorithm import GoAlgorithm
-from custom_components.optivgi.scm.lp_model import MIP_NODE_LIMIT
+from custom_components.optivgi.scm.lp_settings import MIP_NODE_LIMIT
 from custom_components.optivgi.scm.minimums import Score
 from custom_components.optivgi.scm.pulp_formulation import solve_with_pulp
 from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm

@@ -194,16 +194,10 @@ class Actuator:
         increases: dict[str, tuple[Command, ChargingProfile | None]] = {}
         for cid, (command, profile) in commands.items():
             link = self.links[cid]
-            current = (
-                link.confirmed_kw
-                if link.confirmed_kw is not None
-                else self.controls[cid].charger.max_kw
-            )
-            (
-                decreases
-                if command.kw < current or link.state is not LinkState.CONFIRMED
-                else increases
-            )[cid] = (command, profile)
+            current = self.controls[cid].charger.max_kw
+            current = link.confirmed_kw if link.confirmed_kw is not None else current
+            down = command.kw < current or link.state is not LinkState.CONFIRMED
+            (decreases if down else increases)[cid] = (command, profile)
         if not await self._async_send_all(decreases, now):
             self._request_replan("a decrease was not confirmed")
             return
@@ -229,23 +223,16 @@ class Actuator:
 
     async def _async_switch_phases(self, switches: dict[str, int]) -> None:
         """Switch the chargers whose pause is confirmed; the next plan counts their phases."""
-        switcher = self.phase_switcher
-        paused = [
-            (cid, phases)
+        paused = {
+            cid: phases
             for cid, phases in switches.items()
             if self.links[cid].state is LinkState.CONFIRMED
             and (self.links[cid].confirmed_kw or 0.0) <= TOLERANCE
-        ]
-        if switcher is None or not paused:
+        }
+        if self.phase_switcher is None or not paused:
             return
-        failures = await asyncio.gather(
-            *(switcher.async_switch(cid, phases, self._changed) for cid, phases in paused)
-        )
-        for (cid, phases), failure in zip(paused, failures, strict=True):
-            if failure is not None:
-                self._fail(cid, *failure)
-            else:
-                LOGGER.debug("%s switched to %d phases", self._name(cid), phases)
+        for cid, failure in await self.phase_switcher.async_switch_all(paused, self._changed):
+            self._fail(cid, *failure)
         self._ask("phases switched")
 
     async def _async_send(

@@ -30,6 +30,7 @@ from .const import (
     CONF_PHASES,
     CONF_SINGLE_PHASE_CAR,
     CONFIRM_WINDOW_S,
+    LOGGER,
     PHASE_SWITCH_INTERVAL_S,
     WRITE_TIMEOUT_S,
 )
@@ -161,3 +162,18 @@ class PhaseSwitcher:
             return "phase_switch_failed", f"{entity_id} did not switch to {phases}-phase charging"
         self._in_flight.pop(cid, None)
         return None
+
+    async def async_switch_all(
+        self, switches: Mapping[str, int], changed: asyncio.Event
+    ) -> list[tuple[str, tuple[str, str]]]:
+        """Switch paused chargers together (`async_switch`); the failures, by charger."""
+        results = await asyncio.gather(
+            *(self.async_switch(cid, phases, changed) for cid, phases in switches.items())
+        )
+        failures = []
+        for (cid, phases), failure in zip(switches.items(), results, strict=True):
+            if failure is None:
+                LOGGER.debug("%s switched to %d phases", self.configured[cid].name, phases)
+            else:
+                failures.append((cid, failure))
+        return failures

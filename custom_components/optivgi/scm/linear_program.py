@@ -44,8 +44,9 @@ from numpy.typing import NDArray
 
 from .constants import TOLERANCE
 from .lp_blocks import eagerness_order, segment_starts, step_costs
-from .lp_model import LinearProgramError, Model, Solution, SolverSettings, StageOptima
+from .lp_model import Model, Solution, StageOptima
 from .lp_run import ModelKind, Run
+from .lp_settings import LinearProgramError, SolverSettings
 from .problem import FloatArray, ScheduleProblem
 from .tariff import track_buffers
 
@@ -135,10 +136,8 @@ def _energy(run: Run, model: Model) -> None:
     costs = np.append(hours, np.zeros(model.n_cols - hours.size))
     if run.integral and model.has_solution():
         model.start_from(model.values())  # the fairness stage's schedule is feasible here
-    # Large, and after fairness on this same model: the interior point method again (measured
-    # with a per-step limit, 100 x 1440 with minimums: 0.39 s against 1.27 s of dual simplex).
-    # After fairness on segments, dual simplex on the fresh model is faster (50 x 480: 48 ms
-    # against 132 ms).
+    # Large, after fairness on this model: interior point again (100 x 1440 with minimums,
+    # 0.39 s against 1.27 s); after fairness on segments, simplex (50 x 480: 48 against 132 ms).
     interior = not run.integral and not run.aggregate and model.columns.size >= IPM_MIN_COLUMNS
     model.solver.setOptionValue("solver", "ipm" if interior else "simplex")
     run.energy = run.optimise(model, "energy", highspy.ObjSense.kMaximize, costs)
@@ -237,12 +236,8 @@ BOUND_STAGES: tuple[Stage, ...] = (
 )
 
 
-#: Stages that only choose among schedules the stages before them found equally good: if HiGHS
-#: finds one infeasible (a held optimum, by round-off), the schedule of the stage before it
-#: stands. Any other failure (the time guard) still fails the solve. Measured: over the steps
-#: the mixed-integer model chose on `minimums` 10 x 288, seed 3, the cost stage found the held
-#: energy infeasible, and the repair lost its best candidate (a looser `STAGE_SLACK` of 1e-8
-#: avoids it there, but makes the PuLP oracle's leximin infeasible elsewhere).
+#: Stages that only break ties: one HiGHS finds infeasible (a held optimum, by round-off; seen
+#: on `minimums` 10 x 288, seed 3) leaves the schedule before it. Other failures still fail.
 _TIE_BREAKERS = frozenset({"track", "cost", "stability"})
 
 

@@ -12,8 +12,8 @@ from numpy.typing import NDArray
 
 from .constants import TOLERANCE
 from .linear_program import FAIRNESS_TOLERANCE, MIP_STAGES, run_stages
-from .lp_model import MIP_NODE_LIMIT, LinearProgramError, NodeBudget, SolverSettings
 from .lp_run import Run
+from .lp_settings import MIP_NODE_LIMIT, LinearProgramError, NodeBudget, SolverSettings
 from .problem import FloatArray, ScheduleProblem
 
 

@@ -23,22 +23,14 @@ from .lp_blocks import (
     phase_limit_rows,
     site_limit_rows,
 )
+from .lp_settings import (
+    PRESOLVE_MIN_COLUMNS,
+    UNSCALED_MAX_COLUMNS,
+    LinearProgramError,
+    SolverSettings,
+)
 from .problem import FloatArray, IntArray, ScheduleProblem
 from .solar import SolarColumns, solar_columns
-
-#: Above this many variables the LP's presolve pays for itself (measured: at 500 x 288 per step the
-#: energy stage takes 20 s without it, 0.7 s with it; below ~20 000 it costs more than it saves).
-#: The mixed-integer model never presolves: measured at 10 x 288, 1.3 s without, 5-7 s with.
-PRESOLVE_MIN_COLUMNS = 20_000
-
-#: Up to this many variables the LP runs unscaled: HiGHS's scaling costs more than it saves on a
-#: home's model (measured, `minimums` sites: 10 x 288, 29-57 ms a schedule scaled against
-#: 17-35 ms unscaled; 20 x 288, 209 against 126 ms), but at 40 x 480 (19 200) unscaled takes
-#: 8 times as long.
-UNSCALED_MAX_COLUMNS = 6000
-
-#: Branch-and-bound nodes per mixed-integer stage: deterministic work instead of seconds.
-MIP_NODE_LIMIT = 200
 
 _SEMI = int(highspy.HighsVarType.kSemiContinuous.value)
 _CONTINUOUS = int(highspy.HighsVarType.kContinuous.value)
@@ -50,39 +42,6 @@ _STOPPED_WITH_SOLUTION = frozenset(
         highspy.HighsModelStatus.kIterationLimit,
     }
 )
-
-
-class LinearProgramError(RuntimeError):
-    """HiGHS did not reach an optimal solution (status in the message).
-
-    `infeasible`: HiGHS found the stage's model infeasible (for a stage that holds the optima
-    of the stages before it, round-off), rather than running out of time or failing.
-    """
-
-    def __init__(self, message: str, *, infeasible: bool = False) -> None:
-        """Keep the message and whether the model was found infeasible."""
-        super().__init__(message)
-        self.infeasible = infeasible
-
-
-@dataclass(kw_only=True, slots=True)
-class NodeBudget:
-    """Branch-and-bound nodes left to several mixed-integer searches together (`left`)."""
-
-    left: int
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class SolverSettings:
-    """How a model is solved: the wall-clock guard (s) and the MIP's nodes per stage.
-
-    With a `budget`, a stage also gets no more nodes than are left in it (at least the root
-    node), and what it uses is taken off.
-    """
-
-    deadline_s: float
-    mip_nodes: int = MIP_NODE_LIMIT
-    budget: NodeBudget | None = None
 
 
 class Model:

@@ -9,7 +9,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .lp_blocks import Columns
-from .lp_model import Model, SolverSettings
+from .lp_model import Model
+from .lp_settings import SolverSettings
 from .problem import FloatArray, ScheduleProblem
 
 type ModelKind = Literal["segments", "steps"]

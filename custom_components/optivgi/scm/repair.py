@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from .algorithm import ScheduleStatus
 from .linear_program import FAIRNESS_TOLERANCE, LinearProgramError, solve_stages
-from .lp_model import MIP_NODE_LIMIT, NodeBudget
+from .lp_settings import MIP_NODE_LIMIT, NodeBudget
 from .minimums import Score
 from .problem import FloatArray, ScheduleProblem
 
