@@ -533,28 +533,26 @@ def print_cycles(seeds: int) -> None:
         f"median {1000 * statistics.median(plain):.1f} ms"
     )
     for n_evs in (4, 10):
-        medians = [
-            statistics.median(time_runner_cycles(minimums_scenario(n_evs, 288, five, seed), 10))
-            for seed in range(max(seeds, 1))
-        ]
-        per_seed = " ".join(f"{1000 * value:.0f}" for value in medians)
+        sites = [minimums_scenario(n_evs, 288, five, seed) for seed in range(max(seeds, 1))]
+        cold = [statistics.median(time_runner_cycles(site, 10)) for site in sites]
         print(
             f"scm_runner cycle, {n_evs} EVs x 288, minimums, 10 cold cycles per site: "
-            f"seed 0 {1000 * medians[0]:.1f} ms; median of {len(medians)} sites "
-            f"{1000 * statistics.median(medians):.1f} ms, worst {1000 * max(medians):.1f} ms "
-            f"(per site: {per_seed})"
+            f"seed 0 {1000 * cold[0]:.1f} ms; {_over_sites(cold)}"
         )
-        warm = [
-            statistics.median(time_warm_replans(minimums_scenario(n_evs, 288, five, seed), 12)[1:])
-            for seed in range(max(seeds, 1))
-        ]
-        per_seed = " ".join(f"{1000 * value:.0f}" for value in warm)
+        warm = [statistics.median(time_warm_replans(site, 12)[1:]) for site in sites]
         print(
             f"re-plan every step with WarmStart, {n_evs} EVs x 288, minimums, 11 warm re-plans "
-            f"per site (algorithm only): median of {len(warm)} sites "
-            f"{1000 * statistics.median(warm):.1f} ms, worst {1000 * max(warm):.1f} ms "
-            f"(per site: {per_seed})"
+            f"per site (algorithm only): {_over_sites(warm)}"
         )
+
+
+def _over_sites(seconds: list[float]) -> str:
+    """The median and worst of per-site figures (s), and each site's, in ms."""
+    per_site = " ".join(f"{1000 * value:.0f}" for value in seconds)
+    return (
+        f"median of {len(seconds)} sites {1000 * statistics.median(seconds):.1f} ms, "
+        f"worst {1000 * max(seconds):.1f} ms (per site: {per_site})"
+    )
 
 
 def print_footer(rows: list[dict[str, Any]], seeds: int) -> None:
