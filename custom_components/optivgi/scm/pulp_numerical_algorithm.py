@@ -42,9 +42,10 @@ from .constants import TOLERANCE
 from .go_algorithm import go_schedule
 from .linear_program import BOUND_STAGES, solve_stages
 from .lp_mip import semi_continuous_steps
+from .lp_settings import NodeBudget
 from .minimums import Score, round_to_minimums, serve_now_first, unusable_cells
 from .problem import FloatArray, ScheduleProblem
-from .repair import Repair, clean
+from .repair import REPAIR_NODE_BUDGET, Repair, clean
 
 __all__ = ["MIP_MAX_CELLS", "PulpNumericalAlgorithm", "round_to_minimums"]
 
@@ -63,7 +64,8 @@ class PulpNumericalAlgorithm(Algorithm):
     """Fairest (leximin), then most energy, then cheapest or earliest, then steadiest schedule."""
 
     name = "PulpNumericalAlgorithm"
-    #: Branch-and-bound nodes per MIP stage (None: `lp_model.MIP_NODE_LIMIT`).
+    #: Branch-and-bound nodes per MIP stage, and for all of one repair's searches together
+    #: (None: `lp_settings.MIP_NODE_LIMIT` and `repair.REPAIR_NODE_BUDGET`).
     mip_nodes: int | None = None
 
     @override
@@ -94,6 +96,7 @@ class PulpNumericalAlgorithm(Algorithm):
                 bound=Score.of(problem, power),
                 build_s=relaxed.build_s,
                 solve_s=relaxed.solve_s,
+                nodes=NodeBudget(left=self.mip_nodes or REPAIR_NODE_BUDGET),
             )
             # GoAlgorithm's earliest schedule, even with prices or a surplus: its cheapest one
             # would skip the tariff's buffers (`tariff.py`), and the LP over its steps could not
