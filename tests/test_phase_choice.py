@@ -103,18 +103,35 @@ async def test_a_charger_is_counted_on_three_phases_unless_it_reports_one(
     assert switcher.may_switch("c", later)
 
 
+class Calls(list[ServiceCall]):
+    """A service's calls, and an event set at each: wait for one however the loop schedules."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.made = asyncio.Event()
+
+    def append(self, call: ServiceCall) -> None:
+        super().append(call)
+        self.made.set()
+
+
+async def until_called(calls: Calls) -> None:
+    """Let the switch's task run until its service is called."""
+    async with asyncio.timeout(10):
+        await calls.made.wait()
+
+
 async def test_a_switch_in_flight_is_counted_on_three_phases_until_reported(
     hass: HomeAssistant,
 ) -> None:
-    calls: list[ServiceCall] = []
+    calls = Calls()
     hass.services.async_register("switch", "turn_on", calls.append)
     hass.states.async_set("switch.c_phases", "off")
     switcher = PhaseSwitcher(hass, {"c": THREE})
     assert switcher.phases_now("c") == 1
     changed = asyncio.Event()
     task = hass.async_create_task(switcher.async_switch("c", 3, changed))
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await until_called(calls)
     assert len(calls) == 1
     # The entity still says one phase, but the charger may already be on three.
     assert switcher.phases_now("c") == 3
@@ -145,14 +162,13 @@ async def test_a_switch_that_raises_or_has_no_option_is_a_failure(hass: HomeAssi
 
 
 async def test_a_select_is_told_its_option(hass: HomeAssistant) -> None:
-    calls: list[ServiceCall] = []
+    calls = Calls()
     hass.services.async_register("select", "select_option", calls.append)
     hass.states.async_set("select.c_phases", "3p", {"options": ["1p", "3p"]})
     switcher = PhaseSwitcher(hass, {"c": charger_config(phase_switch_entity="select.c_phases")})
     changed = asyncio.Event()
     task = hass.async_create_task(switcher.async_switch("c", 1, changed))
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await until_called(calls)
     assert [call.data["option"] for call in calls] == ["1p"]
     hass.states.async_set("select.c_phases", "1p", {"options": ["1p", "3p"]})
     changed.set()
