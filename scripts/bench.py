@@ -117,6 +117,18 @@ def problem_of(scenario: Scenario) -> ScheduleProblem:
     )
 
 
+def algorithm_of(algorithm_cls: type[Algorithm], scenario: Scenario, evs: list[EV]) -> Algorithm:
+    """An algorithm on the scenario's limit, grid, prices and phase limits, for `evs`."""
+    return algorithm_cls(
+        evs,
+        scenario.limit_kw,
+        scenario.now,
+        params_of(scenario),
+        scenario.prices,
+        phase_limits_a=scenario.phase_limits_a,
+    )
+
+
 def judge(scenario: Scenario, run: Run, power: np.ndarray) -> Run:
     """Fill in the energy figures and the violations of a schedule."""
     problem = problem_of(scenario)
@@ -133,14 +145,7 @@ def run_ours(scenario: Scenario, algorithm_cls: type[Algorithm], *, measure_memo
     """Our algorithm on a scenario, timed from construction to the filled EVs."""
     evs = evs_of(scenario)
     started = time.perf_counter()
-    algorithm = algorithm_cls(
-        evs,
-        scenario.limit_kw,
-        scenario.now,
-        params_of(scenario),
-        scenario.prices,
-        phase_limits_a=scenario.phase_limits_a,
-    )
+    algorithm = algorithm_of(algorithm_cls, scenario, evs)
     result = algorithm.calculate()
     total = time.perf_counter() - started
     run = Run(
@@ -153,14 +158,7 @@ def run_ours(scenario: Scenario, algorithm_cls: type[Algorithm], *, measure_memo
     )
     if measure_memory:
         tracemalloc.start()
-        algorithm_cls(
-            evs_of(scenario),
-            scenario.limit_kw,
-            scenario.now,
-            params_of(scenario),
-            scenario.prices,
-            phase_limits_a=scenario.phase_limits_a,
-        ).calculate()
+        algorithm_of(algorithm_cls, scenario, evs_of(scenario)).calculate()
         run.peak_py_mem_mb = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
     return judge(scenario, run, np.array([ev.power for ev in evs]).reshape(len(evs), -1))

@@ -16,7 +16,7 @@ from datetime import timedelta
 import statistics
 import time
 
-from bench import evs_of, params_of, problem_of
+from bench import algorithm_of, evs_of, problem_of
 from bench_scenarios import FAMILIES, Scenario
 from core_import import register_core_packages
 import numpy as np
@@ -36,14 +36,7 @@ def solve(scenario: Scenario, repeats: int) -> tuple[float, np.ndarray, str]:
     for _ in range(repeats):
         evs = evs_of(scenario)
         started = time.perf_counter()
-        algorithm = PulpNumericalAlgorithm(
-            evs,
-            scenario.limit_kw,
-            scenario.now,
-            params_of(scenario),
-            scenario.prices,
-            phase_limits_a=scenario.phase_limits_a,
-        )
+        algorithm = algorithm_of(PulpNumericalAlgorithm, scenario, evs)
         result = algorithm.calculate()
         seconds.append(time.perf_counter() - started)
         power, status = np.array([ev.power for ev in evs]).reshape(len(evs), -1), result.status
