@@ -65,6 +65,8 @@ STAGE_SLACK = 1e-9
 FAIRNESS_TOLERANCE = 1e-4
 #: Leximin rounds at most; EVs not settled by then keep the last round's fraction as a floor.
 LEXIMIN_ROUNDS = 8
+#: The rounds on a fairness model large enough for the interior point method.
+LARGE_LEXIMIN_ROUNDS = 3
 #: Steps the stability stage keeps close to the last plan: the set-points of now (1 h: 2 s).
 STABILITY_STEPS = 1
 #: From this many columns the fairness stage runs HiGHS's interior point method (with crossover, so
@@ -86,9 +88,9 @@ def _fairness(run: Run, model: Model, rounds: int | None = None) -> None:
     free = model.blocks["fairness"][0].owner
     costs = np.zeros(model.n_cols)
     costs[-1] = 1.0
-    if rounds is None:
-        rounds = 1 if run.integral else LEXIMIN_ROUNDS
     interior = not run.integral and columns.size >= IPM_MIN_COLUMNS
+    if rounds is None:
+        rounds = 1 if run.integral else LARGE_LEXIMIN_ROUNDS if interior else LEXIMIN_ROUNDS
     model.solver.setOptionValue("solver", "ipm" if interior else "simplex")
     # Some EVs were held at a round's fraction that they could exceed (the last round, or no
     # positive dual): their shares are floors, not settled.

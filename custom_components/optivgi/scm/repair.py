@@ -2,6 +2,13 @@
 
 `PulpNumericalAlgorithm` offers it sets of on-steps; each is re-solved with the LP's stages and
 kept if its `Score` beats the best so far, until one reaches the bound.
+
+The bound is the relaxed leximin schedule's `Score`, not the most energy any schedule that fair
+could carry: the LP's order is leximin, then energy, so a schedule with the relaxed share and the
+relaxed leximin plan's energy is as good as the repair needs. Bounded by the most energy at the
+smallest share instead, the search would go on for schedules that share less evenly: measured on
+30 `minimums`/`phase-minimums` sites of 4 and 10 EVs x 288, one of them gained 1.2 % energy,
+and the 4-EV median took 25 instead of 11.5 ms.
 """
 
 from dataclasses import dataclass, field, replace
