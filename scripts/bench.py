@@ -31,17 +31,19 @@ from core_import import REPO, register_core_packages
 import numpy as np
 
 register_core_packages()
+# The PuLP reference model is test code (tests/pulp_oracle.py); it imports only the core.
+sys.path.insert(0, str(REPO))
 
 from custom_components.optivgi.scm.algorithm import Algorithm  # noqa: E402
 from custom_components.optivgi.scm.constants import SchedulingParameters  # noqa: E402
 from custom_components.optivgi.scm.ev import EV, ChargingProfile  # noqa: E402
 from custom_components.optivgi.scm.go_algorithm import GoAlgorithm  # noqa: E402
 from custom_components.optivgi.scm.problem import ScheduleProblem  # noqa: E402
-from custom_components.optivgi.scm.pulp_formulation import exact_with_minimums, solve_with_pulp  # noqa: E402
 from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm  # noqa: E402
 from custom_components.optivgi.scm.warm import WarmStart  # noqa: E402
 from custom_components.optivgi.scm_runner import scm_runner  # noqa: E402
 from custom_components.optivgi.translation import Translation  # noqa: E402
+from tests.pulp_oracle import exact_with_minimums, solve_with_pulp  # noqa: E402
 
 #: Sites small enough for the exact mixed-integer reference (cells with a minimum).
 EXACT_MAX_CELLS = 1500

@@ -16,6 +16,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
 
+from custom_components.optivgi.charger_schemas import (
+    CHARGER_DETAILS_SCHEMA,
+    CONTROL_SCHEMAS,
+    DEFAULT_CHARGER_DETAILS,
+)
 from custom_components.optivgi.const import (
     CONF_ALGORITHM,
     CONF_CONTROL,
@@ -38,11 +43,6 @@ from custom_components.optivgi.const import (
     SUBENTRY_TYPE_CHARGER,
     AlgorithmChoice,
     Control,
-)
-from custom_components.optivgi.flow_schemas import (
-    CHARGER_DETAILS_SCHEMA,
-    CONTROL_SCHEMAS,
-    DEFAULT_CHARGER_DETAILS,
 )
 
 CHARGERS = ("driveway", "garage", "street")

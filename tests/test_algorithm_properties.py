@@ -18,9 +18,9 @@ from custom_components.optivgi.scm.ev import EV
 from custom_components.optivgi.scm.go_algorithm import GoAlgorithm
 from custom_components.optivgi.scm.lp_settings import MIP_NODE_LIMIT
 from custom_components.optivgi.scm.minimums import Score
-from custom_components.optivgi.scm.pulp_formulation import solve_with_pulp
 from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
 
+from .pulp_oracle import solve_with_pulp
 from .scm_factories import NOW, params_for
 
 

@@ -16,7 +16,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.optivgi.const import (
     CONF_BATTERY_KWH,
@@ -102,10 +102,9 @@ def state(hass: HomeAssistant, entity_id: str) -> str:
 
 # --- charge mode -----------------------------------------------------------------------------
 async def test_off_pauses_the_car_survives_a_restart_and_the_next_car(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, init_integration: MockConfigEntry
 ) -> None:
-    await async_setup_helpers(hass, ("driveway",))
-    entry = await async_setup_site(hass, site_entry(("driveway",)))
+    entry = init_integration
     await plug(hass, "driveway")
     assert state(hass, MODE.format("driveway")) == "smart"
     assert current(hass, "driveway") == 16.0
@@ -192,10 +191,9 @@ async def test_a_mode_of_a_removed_charger_goes_with_it(hass: HomeAssistant) -> 
 
 # --- the request: energy, target SoC, departure ---------------------------------------------
 async def test_the_energy_number_is_the_request(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, init_integration: MockConfigEntry
 ) -> None:
-    await async_setup_helpers(hass, ("driveway",))
-    entry = await async_setup_site(hass, site_entry(("driveway",)))
+    entry = init_integration
     cid = subentry_id(entry, "driveway")
     entity_id = ENERGY.format("driveway")
     await plug(hass, "driveway")
@@ -249,10 +247,9 @@ async def test_a_target_soc_needs_a_soc_sensor_and_replaces_the_energy(
 
 
 async def test_the_departure_time_is_the_next_time_the_clock_says_so(
-    hass: HomeAssistant,
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    await async_setup_helpers(hass, ("driveway",))
-    entry = await async_setup_site(hass, site_entry(("driveway",)))
+    entry = init_integration
     cid = subentry_id(entry, "driveway")
     store = entry.runtime_data.store
     entity_id = DEPARTURE.format("driveway")
@@ -297,9 +294,12 @@ async def meter(hass: HomeAssistant, house_net_kw: float, chargers: tuple[str, .
         await settle(hass)
 
 
-async def test_solar_needs_a_grid_meter(hass: HomeAssistant, hass_storage: dict) -> None:  # type: ignore[type-arg]
-    await async_setup_helpers(hass, ("driveway",))
-    entry = await async_setup_site(hass, site_entry(("driveway",)))
+async def test_solar_needs_a_grid_meter(
+    hass: HomeAssistant,
+    hass_storage: dict,  # type: ignore[type-arg]
+    init_integration: MockConfigEntry,
+) -> None:
+    entry = init_integration
     found = hass.states.get(MODE.format("driveway"))
     assert found is not None
     assert found.attributes["options"] == ["smart", "fast", "off"]

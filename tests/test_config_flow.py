@@ -12,7 +12,6 @@ from typing import Any
 from unittest.mock import AsyncMock, patch
 
 from homeassistant.config_entries import (
-    SOURCE_RECONFIGURE,
     SOURCE_USER,
     ConfigEntry,
     ConfigFlowResult,
@@ -21,7 +20,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 import probatio
 import pytest
@@ -59,6 +58,7 @@ from custom_components.optivgi.const import (
     CONF_SITE_LIMIT_KW,
     CONF_SITE_PHASES,
     CONF_SOC_ENTITY,
+    CONF_SWITCH_ENTITY,
     CONF_TARGET_SOC,
     CONF_TRANSACTION_ENTITY,
     CONF_VOLTAGE,
@@ -125,6 +125,8 @@ DETAILS_STORED: dict[str, Any] = {
     CONF_PHASES: 1,
     CONF_SITE_PHASES: "L1",  # stored for every new charger: the default of its phases
 }
+#: The limit entity of a charger added next to Garage: one entity per charger.
+DRIVE_CURRENT = "number.drive_current"
 #: A charger as stored in a subentry, for tests that start with one.
 GARAGE: dict[str, Any] = {
     CONF_CONTROL: Control.NUMBER.value,
@@ -155,6 +157,7 @@ def entities(hass: HomeAssistant) -> None:
         ("sensor.grid_power", "3000", {**power, "unit_of_measurement": "W"}),
         ("sensor.grid_energy", "1234", {"unit_of_measurement": "kWh", "device_class": "energy"}),
         ("number.wallbox_current", "16", {"unit_of_measurement": "A"}),
+        (DRIVE_CURRENT, "16", {"unit_of_measurement": "A"}),
         ("number.wallbox_power", "11000", {"unit_of_measurement": "W"}),
         ("number.wallbox_voltage", "230", {"unit_of_measurement": "V"}),
         ("number.wallbox_no_unit", "16", {}),
@@ -182,23 +185,30 @@ def ocpp_device(hass: HomeAssistant) -> str:
     return device.id
 
 
-@pytest.fixture
-def site(hass: HomeAssistant) -> MockConfigEntry:
-    """Add a site with one charger, Garage, as the flows store them."""
+def _add_site(
+    hass: HomeAssistant, name: str, charger: str, data: dict[str, Any]
+) -> MockConfigEntry:
+    """Add a site with one charger, as the flows store them."""
     entry = MockConfigEntry(
         domain=DOMAIN,
-        title="Home",
-        unique_id="home",
-        data={CONF_NAME: "Home"},
+        title=name,
+        unique_id=name.lower(),
+        data={CONF_NAME: name},
         options=SETTINGS_STORED,
         subentries_data=[
             ConfigSubentryData(
-                subentry_type=SUBENTRY_TYPE_CHARGER, title="Garage", data=GARAGE, unique_id=None
+                subentry_type=SUBENTRY_TYPE_CHARGER, title=charger, data=data, unique_id=None
             )
         ],
     )
     entry.add_to_hass(hass)
     return entry
+
+
+@pytest.fixture
+def site(hass: HomeAssistant) -> MockConfigEntry:
+    """Add a site with one charger, Garage."""
+    return _add_site(hass, "Home", "Garage", GARAGE)
 
 
 def _subentry_id(entry: MockConfigEntry, title: str) -> str:
@@ -334,26 +344,37 @@ async def test_user_creates_site_with_its_first_charger(
     assert mock_setup_entry.await_count == 1
 
 
-async def test_duplicate_site_name_aborts(hass: HomeAssistant, site: MockConfigEntry) -> None:
+async def test_duplicate_site_name_is_an_error_on_the_name(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_NAME: "HOME", **SETTINGS_INPUT}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
-    assert result["reason"] in CONFIG["abort"]
+    taken = {CONF_NAME: "HOME", **SETTINGS_INPUT, CONF_SITE_LIMIT_KW: 17.0}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], taken)
+    # The form stays, with everything the user typed, and says what is wrong with the name.
+    assert assert_form(result, "user", CONFIG, {CONF_NAME: "already_configured"}) == taken
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"].get("unique_id") is None
     assert len(hass.config_entries.async_entries(DOMAIN)) == 1
 
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**taken, CONF_NAME: "Holiday home"}
+    )
+    assert_form(result, "charger", CONFIG)
 
-async def test_same_site_name_in_another_flow_aborts(hass: HomeAssistant) -> None:
+
+async def test_same_site_name_in_another_flow_is_an_error_on_the_name(
+    hass: HomeAssistant,
+) -> None:
     await _site_flow_at_charger_step(hass, "Office car park")
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    taken = {CONF_NAME: "office car park", **SETTINGS_INPUT}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], taken)
+    assert assert_form(result, "user", CONFIG, {CONF_NAME: "already_in_progress"}) == taken
+
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_NAME: "office car park", **SETTINGS_INPUT}
+        result["flow_id"], {**taken, CONF_NAME: "Office"}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_in_progress"
-    assert result["reason"] in CONFIG["abort"]
+    assert_form(result, "charger", CONFIG)
 
 
 @pytest.mark.parametrize(
@@ -587,7 +608,7 @@ async def test_add_charger(
     [("garage ", "charger_name_taken"), ("GARAGE", "charger_name_taken"), ("", "invalid_name")],
 )
 async def test_add_charger_name_errors(
-    hass: HomeAssistant, site: MockConfigEntry, name: str, error: str
+    hass: HomeAssistant, site: MockConfigEntry, ocpp_device: str, name: str, error: str
 ) -> None:
     result = await _add_charger_flow(hass, site)
     result = await hass.config_entries.subentries.async_configure(
@@ -648,7 +669,7 @@ async def test_control_step_errors(
     errors: dict[str, str],
 ) -> None:
     good = {
-        Control.NUMBER: {CONF_CONTROL_ENTITY: "number.wallbox_current"},
+        Control.NUMBER: {CONF_CONTROL_ENTITY: DRIVE_CURRENT},
         Control.SCRIPT: {CONF_CONTROL_ENTITY: "script.wallbox_limit"},
         Control.OCPP: {CONF_OCPP_DEVICE: ocpp_device},
     }[control]
@@ -699,7 +720,7 @@ async def test_details_step_errors_keep_the_input(
         result["flow_id"], {CONF_NAME: "Drive", CONF_CONTROL: Control.NUMBER}
     )
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_CONTROL_ENTITY: "number.wallbox_current"}
+        result["flow_id"], {CONF_CONTROL_ENTITY: DRIVE_CURRENT}
     )
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {**DETAILS_INPUT, **bad}
@@ -717,7 +738,7 @@ async def test_details_equal_min_and_max_current(
     result = await _add_charger_flow(hass, site)
     for user_input in (
         {CONF_NAME: "Drive", CONF_CONTROL: Control.NUMBER},
-        {CONF_CONTROL_ENTITY: "number.wallbox_current"},
+        {CONF_CONTROL_ENTITY: DRIVE_CURRENT},
         {**DETAILS_INPUT, CONF_MIN_CURRENT_A: 16.0, CONF_MAX_CURRENT_A: 16.0},
     ):
         result = await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
@@ -731,7 +752,7 @@ async def test_details_max_current_must_be_positive(
     result = await _add_charger_flow(hass, site)
     for user_input in (
         {CONF_NAME: "Drive", CONF_CONTROL: Control.NUMBER},
-        {CONF_CONTROL_ENTITY: "number.wallbox_current"},
+        {CONF_CONTROL_ENTITY: DRIVE_CURRENT},
     ):
         result = await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
     with pytest.raises(probatio.Invalid):
@@ -907,14 +928,19 @@ async def test_reconfigure_site(
     hass: HomeAssistant, site: MockConfigEntry, mock_setup_entry: AsyncMock
 ) -> None:
     result = await site.start_reconfigure_flow(hass)
-    assert assert_form(result, "reconfigure", CONFIG) == {CONF_NAME: "Home", **SETTINGS_INPUT}
+    assert assert_form(result, "reconfigure", CONFIG) == {CONF_NAME: "Home"}
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {**SETTINGS_INPUT, CONF_NAME: " Holiday home ", CONF_SITE_LIMIT_KW: 7.4},
+        result["flow_id"], {CONF_NAME: " Holiday home "}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
+    assert dict(site.options) == SETTINGS_STORED  # renaming leaves the settings alone
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, CONF_SITE_LIMIT_KW: 7.4}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
     assert site.title == "Holiday home"
     assert site.unique_id == "holiday_home"
     assert site.data == {CONF_NAME: "Holiday home"}
@@ -935,7 +961,7 @@ async def test_reconfigure_site_leaves_the_reload_to_its_update_listener(
     site.add_update_listener(update_listener)
     result = await site.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**SETTINGS_INPUT, CONF_NAME: "Holiday home", CONF_HORIZON_H: 48}
+        result["flow_id"], {CONF_NAME: "Holiday home"}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
@@ -944,6 +970,13 @@ async def test_reconfigure_site_leaves_the_reload_to_its_update_listener(
     assert mock_setup_entry.await_count == 0  # not reloaded by the flow as well
     assert site.unique_id == "holiday_home"
     assert site.data == {CONF_NAME: "Holiday home"}
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, CONF_HORIZON_H: 48}
+    )
+    await hass.async_block_till_done()
+    assert updated == ["Holiday home", "Holiday home"]  # the options reload it the same way
+    assert mock_setup_entry.await_count == 0
     assert dict(site.options) == {**SETTINGS_STORED, CONF_HORIZON_H: 48}
 
 
@@ -951,9 +984,7 @@ async def test_reconfigure_site_keeps_its_own_name(
     hass: HomeAssistant, site: MockConfigEntry, mock_setup_entry: AsyncMock
 ) -> None:
     result = await site.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**SETTINGS_INPUT, CONF_NAME: "HOME"}
-    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_NAME: "HOME"})
     assert result["type"] is FlowResultType.ABORT
     assert site.unique_id == "home"
     assert site.title == "HOME"
@@ -968,24 +999,41 @@ async def test_reconfigure_site_errors(hass: HomeAssistant, site: MockConfigEntr
     result = await site.start_reconfigure_flow(hass)
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**SETTINGS_INPUT, CONF_NAME: "office"}
+        result["flow_id"], {CONF_NAME: "office"}
     )
     assert assert_form(result, "reconfigure", CONFIG, {CONF_NAME: "already_configured"}) == {
-        **SETTINGS_INPUT,
         CONF_NAME: "office",
     }
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**SETTINGS_INPUT, CONF_NAME: " ", CONF_SAFETY_MARGIN_KW: 20.0}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_NAME: " "})
+    assert_form(result, "reconfigure", CONFIG, {CONF_NAME: "invalid_name"})
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, CONF_SAFETY_MARGIN_KW: 20.0}
     )
-    assert_form(
-        result,
-        "reconfigure",
-        CONFIG,
-        {CONF_NAME: "invalid_name", CONF_SAFETY_MARGIN_KW: "margin_not_below_limit"},
-    )
+    assert_form(result, "init", OPTIONS, {CONF_SAFETY_MARGIN_KW: "margin_not_below_limit"})
     assert site.title == "Home"
     assert site.unique_id == "home"
+    assert dict(site.options) == SETTINGS_STORED
+
+
+async def test_reconfigure_edits_the_name_and_the_options_the_settings(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    result = await site.start_reconfigure_flow(hass)
+    assert result["data_schema"] is not None
+    assert {str(key) for key in result["data_schema"].schema} == {CONF_NAME}
+    with pytest.raises(InvalidData):  # a setting is not the reconfigure step's to change
+        await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_NAME: "Home", CONF_SITE_LIMIT_KW: 7.4}
+        )
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    assert result["data_schema"] is not None
+    assert CONF_NAME not in {str(key) for key in result["data_schema"].schema}
+    # One form per setting in en.json: the reconfigure step has the name and nothing else.
+    assert set(CONFIG["step"]["reconfigure"]["data"]) == {CONF_NAME}
+    assert "sections" not in CONFIG["step"]["reconfigure"]
+    assert CONF_NAME not in OPTIONS["step"]["init"]["data"]
     assert dict(site.options) == SETTINGS_STORED
 
 
@@ -1170,7 +1218,7 @@ async def test_price_errors_are_shown_on_the_section(
     assert dict(site.options) == SETTINGS_STORED
 
 
-async def test_site_created_and_reconfigured_with_a_price_source(
+async def test_site_created_and_its_options_changed_with_a_price_source(
     hass: HomeAssistant, price_sources: dict[str, str]
 ) -> None:
     prices = {CONF_PRICE_SOURCE: "entity", CONF_PRICE_ENTITY: "sensor.no_prices"}
@@ -1195,20 +1243,17 @@ async def test_site_created_and_reconfigured_with_a_price_source(
     entry = result["result"]
     assert dict(entry.options) == {**SETTINGS_STORED, **prices}
 
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
-    )
+    result = await hass.config_entries.options.async_init(entry.entry_id)
     assert section_suggestions(result) == prices
     nordpool = {
         CONF_PRICE_SOURCE: "nordpool",
         CONF_PRICE_CONFIG_ENTRY: price_sources["two_areas"],
         CONF_PRICE_AREA: "SE3",
     }
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_NAME: "Home", **SETTINGS_INPUT, PRICES_SECTION: nordpool}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, PRICES_SECTION: nordpool}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
+    assert result["type"] is FlowResultType.CREATE_ENTRY
     assert dict(entry.options) == {**SETTINGS_STORED, **nordpool}
 
 
@@ -1218,7 +1263,7 @@ def test_price_errors_and_source_kinds_are_translated() -> None:
         assert errors <= set(flow["error"])
     labels = TRANSLATIONS["selector"][CONF_PRICE_SOURCE]["options"]
     assert set(labels) == {"none", "entity", "nordpool", "tibber"}
-    for step in (CONFIG["step"]["user"], CONFIG["step"]["reconfigure"], OPTIONS["step"]["init"]):
+    for step in (CONFIG["step"]["user"], OPTIONS["step"]["init"]):
         section = step["sections"][PRICES_SECTION]
         fields = {CONF_PRICE_SOURCE, CONF_PRICE_ENTITY, CONF_PRICE_CONFIG_ENTRY, CONF_PRICE_AREA}
         fields |= {CONF_PRICE_HOME}
@@ -1229,7 +1274,6 @@ def test_price_errors_and_source_kinds_are_translated() -> None:
 
 # The site's solar forecast (fields of the same collapsed section, stored flat).
 
-from homeassistant.data_entry_flow import InvalidData  # noqa: E402
 from pytest_homeassistant_custom_component.common import (  # noqa: E402
     MockModule,
     MockPlatform,
@@ -1484,7 +1528,7 @@ async def test_the_feed_in_price_is_bounded(
         assert site.options[CONF_FEED_IN_PRICE] == bound
 
 
-async def test_site_created_and_reconfigured_with_a_solar_forecast(
+async def test_site_created_and_its_options_changed_with_a_solar_forecast(
     hass: HomeAssistant, solar_sources: dict[str, str]
 ) -> None:
     solar = {CONF_SOLAR_SOURCE: "energy", CONF_SOLAR_CONFIG_ENTRY: solar_sources["plain"]}
@@ -1508,20 +1552,17 @@ async def test_site_created_and_reconfigured_with_a_solar_forecast(
     entry = result["result"]
     assert dict(entry.options) == {**SETTINGS_STORED, **solar}
 
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
-    )
+    result = await hass.config_entries.options.async_init(entry.entry_id)
     assert section_suggestions(result) == {CONF_PRICE_SOURCE: "none", **solar}
     solcast = {
         CONF_SOLAR_SOURCE: "solcast",
         CONF_SOLAR_ENTITY: [SOLCAST_TODAY, SOLCAST_TOMORROW],
         CONF_FEED_IN_PRICE: 0.05,
     }
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_NAME: "Home", **SETTINGS_INPUT, PRICES_SECTION: solcast}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, PRICES_SECTION: solcast}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
+    assert result["type"] is FlowResultType.CREATE_ENTRY
     assert dict(entry.options) == {**SETTINGS_STORED, **solcast}
 
 
@@ -1537,7 +1578,7 @@ def test_solar_errors_sources_and_fields_are_translated() -> None:
         assert errors <= set(flow["error"])
     labels = TRANSLATIONS["selector"][CONF_SOLAR_SOURCE]["options"]
     assert set(labels) == {"none", "energy", "solcast"}
-    for step in (CONFIG["step"]["user"], CONFIG["step"]["reconfigure"], OPTIONS["step"]["init"]):
+    for step in (CONFIG["step"]["user"], OPTIONS["step"]["init"]):
         section = step["sections"][PRICES_SECTION]
         fields = SOLAR_FIELD_KEYS | {CONF_FEED_IN_PRICE}
         assert fields <= set(section["data"])
@@ -1782,7 +1823,7 @@ async def test_the_phase_limits_are_bounded(
             await _options_with_phases(hass, site, {CONF_PHASE_LIMIT_A: 25.0, key: limit})
 
 
-async def test_site_created_and_reconfigured_with_phase_limits(
+async def test_site_created_and_its_options_changed_with_phase_limits(
     hass: HomeAssistant, phase_sensors: None
 ) -> None:
     phases = {CONF_PHASE_LIMIT_A: 25.0, CONF_PHASE_CURRENT_L1_ENTITY: "sensor.grid_current_l1"}
@@ -1807,23 +1848,19 @@ async def test_site_created_and_reconfigured_with_phase_limits(
     entry = result["result"]
     assert dict(entry.options) == {**SETTINGS_STORED, **phases}
 
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
-    )
-    assert assert_form(result, "reconfigure", CONFIG) == {CONF_NAME: "Home", **SETTINGS_INPUT}
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert assert_form(result, "init", OPTIONS) == SETTINGS_INPUT
     assert phase_section_suggestions(result) == phases
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {CONF_NAME: "Home", **SETTINGS_INPUT, PHASES_SECTION: {CONF_PHASE_LIMIT_L2_A: 16.0}},
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, PHASES_SECTION: {CONF_PHASE_LIMIT_L2_A: 16.0}}
     )
-    assert_form(result, "reconfigure", CONFIG, {PHASES_SECTION: "phase_limit_required"})
+    assert_form(result, "init", OPTIONS, {PHASES_SECTION: "phase_limit_required"})
     assert phase_section_suggestions(result) == {CONF_PHASE_LIMIT_L2_A: 16.0}
     uneven = {CONF_PHASE_LIMIT_A: 25.0, CONF_PHASE_LIMIT_L2_A: 16.0}
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_NAME: "Home", **SETTINGS_INPUT, PHASES_SECTION: uneven}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**SETTINGS_INPUT, PHASES_SECTION: uneven}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
+    assert result["type"] is FlowResultType.CREATE_ENTRY
     assert dict(entry.options) == {**SETTINGS_STORED, **uneven}
 
 
@@ -1837,7 +1874,7 @@ def test_phase_errors_and_fields_are_translated() -> None:
     }
     for flow in (CONFIG, OPTIONS):
         assert errors <= set(flow["error"])
-    for step in (CONFIG["step"]["user"], CONFIG["step"]["reconfigure"], OPTIONS["step"]["init"]):
+    for step in (CONFIG["step"]["user"], OPTIONS["step"]["init"]):
         section = step["sections"][PHASES_SECTION]
         assert set(section["data"]) == set(section["data_description"]) == PHASE_FIELD_KEYS
         assert all(section["data_description"].values())
@@ -1852,7 +1889,7 @@ async def _add_charger_details(hass: HomeAssistant, site: MockConfigEntry) -> Su
     result = await _add_charger_flow(hass, site)
     for user_input in (
         {CONF_NAME: "Drive", CONF_CONTROL: Control.NUMBER},
-        {CONF_CONTROL_ENTITY: "number.wallbox_current"},
+        {CONF_CONTROL_ENTITY: DRIVE_CURRENT},
     ):
         result = await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
     assert_form(result, "details", SUBENTRY)
@@ -1930,7 +1967,7 @@ async def test_charger_site_phases_stored_and_read(
     phases = int(form[CONF_PHASES])
     assert result["data"] == {
         CONF_CONTROL: "number",
-        CONF_CONTROL_ENTITY: "number.wallbox_current",
+        CONF_CONTROL_ENTITY: DRIVE_CURRENT,
         **DETAILS_STORED,
         CONF_PHASES: phases,
         **stored,
@@ -1944,7 +1981,7 @@ async def test_charger_site_phases_stored_and_read(
     result = await site.start_subentry_reconfigure_flow(hass, drive.subentry_id)
     for user_input in (
         {CONF_NAME: "Drive", CONF_CONTROL: Control.NUMBER},
-        {CONF_CONTROL_ENTITY: "number.wallbox_current"},
+        {CONF_CONTROL_ENTITY: DRIVE_CURRENT},
     ):
         result = await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
     suggested = assert_form(result, "details", SUBENTRY)
@@ -2169,3 +2206,142 @@ def test_charger_phase_errors_fields_and_options_are_translated() -> None:
             assert details["data_description"][key]
     labels = TRANSLATIONS["selector"][CONF_SITE_PHASES]["options"]
     assert set(labels) == {"l1", "l2", "l3", "l1l2l3", "l2l3l1", "l3l1l2"}
+
+
+# A charger's control must lead somewhere: OCPP needs its integration, and what a charger's plan
+# writes to is that charger's alone.
+
+
+async def test_ocpp_without_its_integration_says_what_to_do_and_keeps_the_input(
+    hass: HomeAssistant,
+) -> None:
+    flow_id = await _site_flow_at_charger_step(hass)
+    chosen = {CONF_NAME: "Garage", CONF_CONTROL: Control.OCPP.value}
+    result = await hass.config_entries.flow.async_configure(flow_id, chosen)
+    assert assert_form(result, "charger", CONFIG, {CONF_CONTROL: "ocpp_not_set_up"}) == chosen
+    assert "OCPP integration" in CONFIG["error"]["ocpp_not_set_up"]
+    # An OCPP entry without a charger device leaves the OCPP step just as empty.
+    MockConfigEntry(domain="ocpp", title="OCPP").add_to_hass(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, chosen)
+    assert_form(result, "charger", CONFIG, {CONF_CONTROL: "ocpp_not_set_up"})
+
+    # The way on: another control.
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {**chosen, CONF_CONTROL: Control.NUMBER.value}
+    )
+    assert_form(result, "number", CONFIG)
+
+
+async def test_ocpp_is_offered_once_its_integration_has_a_charger(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    result = await _add_charger_flow(hass, site)
+    chosen = {CONF_NAME: "Drive", CONF_CONTROL: Control.OCPP.value}
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], chosen)
+    assert assert_form(result, "user", SUBENTRY, {CONF_CONTROL: "ocpp_not_set_up"}) == chosen
+
+    ocpp_entry = MockConfigEntry(domain="ocpp", title="OCPP")
+    ocpp_entry.add_to_hass(hass)
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=ocpp_entry.entry_id, identifiers={("ocpp", "cp1")}, name="CP1"
+    )
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], chosen)
+    assert_form(result, "ocpp", SUBENTRY)
+
+
+async def test_a_limit_entity_of_another_sites_charger_is_refused(hass: HomeAssistant) -> None:
+    _add_site(hass, "Office", "Bay 1", GARAGE)
+    flow_id = await _site_flow_at_charger_step(hass)
+    await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_NAME: "Garage", CONF_CONTROL: Control.NUMBER.value}
+    )
+    shared = {CONF_CONTROL_ENTITY: "number.wallbox_current"}
+    result = await hass.config_entries.flow.async_configure(flow_id, shared)
+    errors = {CONF_CONTROL_ENTITY: "target_used_by_other_charger"}
+    assert assert_form(result, "number", CONFIG, errors) == shared
+    assert result["description_placeholders"] == {"charger": "Bay 1", "site": "Office"}
+    assert {"{charger}", "{site}"} <= set(CONFIG["error"]["target_used_by_other_charger"].split())
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_CONTROL_ENTITY: DRIVE_CURRENT}
+    )
+    assert_form(result, "details", CONFIG)
+
+
+@pytest.mark.parametrize(
+    ("control", "control_input", "field"),
+    [
+        (Control.NUMBER, {CONF_CONTROL_ENTITY: "number.wallbox_current"}, CONF_CONTROL_ENTITY),
+        (
+            Control.NUMBER,
+            {CONF_CONTROL_ENTITY: DRIVE_CURRENT, CONF_SWITCH_ENTITY: "switch.wallbox"},
+            CONF_SWITCH_ENTITY,
+        ),
+        (Control.SCRIPT, {CONF_CONTROL_ENTITY: "script.wallbox_limit"}, CONF_CONTROL_ENTITY),
+        (Control.OCPP, {}, CONF_OCPP_DEVICE),
+    ],
+)
+async def test_what_a_charger_of_the_same_site_writes_to_is_refused(
+    hass: HomeAssistant,
+    *,
+    site: MockConfigEntry,
+    ocpp_device: str,
+    control: Control,
+    control_input: dict[str, Any],
+    field: str,
+) -> None:
+    hass.states.async_set("switch.wallbox", "on")
+    garage = {
+        **GARAGE,
+        CONF_SWITCH_ENTITY: "switch.wallbox",
+        CONF_OCPP_DEVICE: ocpp_device,
+        CONF_PHASE_SWITCH_ENTITY: "script.wallbox_limit",
+    }
+    hass.config_entries.async_update_subentry(
+        site, site.subentries[_subentry_id(site, "Garage")], data=garage
+    )
+    if control is Control.OCPP:
+        control_input = {CONF_OCPP_DEVICE: ocpp_device}
+    result = await _add_charger_flow(hass, site)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Drive", CONF_CONTROL: control.value}
+    )
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], control_input)
+    errors = {field: "target_used_by_other_charger"}
+    assert assert_form(result, control.value, SUBENTRY, errors) == control_input
+    assert result["description_placeholders"] == {"charger": "Garage", "site": "Home"}
+
+
+async def test_a_phase_switch_of_another_charger_is_refused(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    hass.states.async_set("switch.wallbox_phases", "on")
+    garage_id = _subentry_id(site, "Garage")
+    garage = {**GARAGE, CONF_PHASES: 3, CONF_SITE_PHASES: "L1L2L3"}
+    garage[CONF_PHASE_SWITCH_ENTITY] = "switch.wallbox_phases"
+    hass.config_entries.async_update_subentry(site, site.subentries[garage_id], data=garage)
+    result = await _add_charger_details(hass, site)
+    three_phase = {**DETAILS_INPUT, CONF_PHASES: "3", CONF_SITE_PHASES: "l1l2l3"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**three_phase, CONF_PHASE_SWITCH_ENTITY: "switch.wallbox_phases"}
+    )
+    errors = {CONF_PHASE_SWITCH_ENTITY: "target_used_by_other_charger"}
+    assert_form(result, "details", SUBENTRY, errors)
+    assert result["description_placeholders"] == {"charger": "Garage", "site": "Home"}
+
+    # Reconfiguring Garage itself keeps its own switch.
+    result = await site.start_subentry_reconfigure_flow(hass, garage_id)
+    for user_input in (
+        {CONF_NAME: "Garage", CONF_CONTROL: Control.NUMBER},
+        {CONF_CONTROL_ENTITY: "number.wallbox_current"},
+        {**three_phase, CONF_PHASE_SWITCH_ENTITY: "switch.wallbox_phases"},
+    ):
+        result = await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+
+
+def test_the_new_errors_are_translated_in_both_flows() -> None:
+    for flow in (CONFIG, SUBENTRY):
+        assert {"ocpp_not_set_up", "target_used_by_other_charger"} <= set(flow["error"])
+    assert "already_in_progress" in CONFIG["error"]

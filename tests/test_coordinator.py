@@ -7,7 +7,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.optivgi.const import (
     CONF_POWER_ENTITY,
@@ -25,10 +25,9 @@ def _start(freezer: FrozenDateTimeFactory) -> None:
 
 
 async def test_a_site_that_cannot_be_read_fails_the_home_assistant_way(
-    hass: HomeAssistant,
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    await async_setup_helpers(hass, ("driveway",))
-    entry = await async_setup_site(hass, site_entry(("driveway",)))
+    entry = init_integration
     coordinator = entry.runtime_data.coordinator
     with patch.object(HomeAssistantTranslation, "get_evs", side_effect=RuntimeError("boom")):
         await coordinator.async_refresh()
@@ -79,10 +78,9 @@ async def test_the_meter_and_power_sensors_do_not_feed_back_into_the_plan(
 
 
 async def test_a_replan_asked_for_during_a_cycle_runs_right_after_it(
-    hass: HomeAssistant,
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    await async_setup_helpers(hass, ("driveway",))
-    entry = await async_setup_site(hass, site_entry(("driveway",)))
+    entry = init_integration
     coordinator = entry.runtime_data.coordinator
     read = HomeAssistantTranslation.get_evs
     asked: list[str] = []
@@ -103,10 +101,9 @@ async def test_a_replan_asked_for_during_a_cycle_runs_right_after_it(
 
 
 async def test_an_unloaded_site_never_writes_again(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, init_integration: MockConfigEntry
 ) -> None:
-    await async_setup_helpers(hass, ("driveway",))
-    entry = await async_setup_site(hass, site_entry(("driveway",)))
+    entry = init_integration
     translation = entry.runtime_data.coordinator.translation
     assert await hass.config_entries.async_unload(entry.entry_id)
     await settle(hass)

@@ -1,5 +1,7 @@
 """Diagnostics of a site: settings, chargers, the last plan and the stored requests."""
 
+from dataclasses import fields
+import json
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -14,6 +16,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.matchers import path_type
 
 from custom_components.optivgi.diagnostics import TO_REDACT
+from custom_components.optivgi.models import ChargerPlan, SitePlan
 
 from .test_sensor import DRIVEWAY_ID, ENTRY_ID, NOW, async_setup_site, charger_subentry
 
@@ -141,3 +144,25 @@ async def test_diagnostics_content(
             "energy_kwh": 12.0,
         }
     ]
+
+
+@pytest.mark.usefixtures("stored_requests")
+async def test_plan_as_dict_has_every_field_as_json(hass: HomeAssistant) -> None:
+    """The plan's one serializer leaves out no field (diagnostics show all of them)."""
+    await async_setup_site_with_ocpp_charger(hass)
+    entry = hass.config_entries.async_get_entry(ENTRY_ID)
+    assert entry is not None
+    plan: SitePlan = entry.runtime_data.coordinator.data
+
+    shown = plan.as_dict()
+    assert json.loads(json.dumps(shown)) == shown  # JSON as it is: no datetime, enum or tuple
+    assert set(shown) == {field.name for field in fields(SitePlan)}
+    for cid, charger in plan.chargers.items():
+        assert set(shown["chargers"][cid]) == {field.name for field in fields(ChargerPlan)}
+        assert shown["chargers"][cid]["changes"] == [c.as_dict() for c in charger.changes]
+    why = plan.chargers[DRIVEWAY_ID].why
+    assert why is not None
+    assert shown["chargers"][DRIVEWAY_ID]["why"] == {
+        "key": why.key,
+        "placeholders": why.placeholders,
+    }

@@ -6,6 +6,7 @@ import pytest
 
 from custom_components.optivgi.scm.constants import DEFAULT_VOLTAGE, SchedulingParameters
 from custom_components.optivgi.scm.ev import EV, ChargingRateUnit, amps_to_kw, kw_to_amps
+from custom_components.optivgi.scm.go_algorithm import GoAlgorithm
 
 NOW = datetime(2026, 1, 5, 17, 0, tzinfo=UTC)
 PARAMS = SchedulingParameters(resolution=timedelta(minutes=5), horizon=timedelta(hours=1))
@@ -38,13 +39,11 @@ def test_amps_and_kw_convert_both_ways(
 ) -> None:
     assert amps_to_kw(amps, voltage, phases) == pytest.approx(kw)
     assert kw_to_amps(kw, voltage, phases) == pytest.approx(amps)
-    assert ChargingRateUnit.A.to_kw(amps, voltage, phases) == pytest.approx(kw)
     assert ChargingRateUnit.A.from_kw(kw, voltage, phases) == pytest.approx(amps)
 
 
 def test_watts_ignore_voltage_and_phases() -> None:
     assert ChargingRateUnit.W.from_kw(11.04, 230, 3) == pytest.approx(11040)
-    assert ChargingRateUnit.W.to_kw(7400) == pytest.approx(7.4)
     assert DEFAULT_VOLTAGE == 230.0
 
 
@@ -156,8 +155,9 @@ def test_current_profile_is_the_first_step_without_duration() -> None:
 
 def test_energy_charged_uses_the_step_length() -> None:
     ev = make_ev()
+    algorithm = GoAlgorithm([ev], [11.0] * PARAMS.steps, NOW, PARAMS)
     ev.power = [6.0] * 12
-    assert ev.energy_charged(PARAMS) == pytest.approx(6.0)
+    assert algorithm.get_total_energy_charged()[ev] == pytest.approx(6.0)
 
 
 def test_parameters_reject_bad_grids() -> None:

@@ -388,33 +388,6 @@ async def test_missing_ocpp_device_is_a_charger_error(hass: HomeAssistant) -> No
     assert "not found" in (charger.error or "")
 
 
-async def test_increases_wait_a_minute_and_decreases_do_not(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
-    await async_setup_helpers(hass, ("driveway",))
-    spec = site_entry(("driveway",))
-    loaded: list[ConfigEntry] = []
-
-    async def set_limit(kw: float) -> None:
-        await set_site_limit(hass, kw)
-        for entry in loaded:
-            await replan(hass, entry)
-
-    await set_limit(6.9)
-    hass.states.async_set("binary_sensor.driveway_plug", "on")
-    entry = await async_setup_site(hass, spec)
-    loaded.append(entry)
-    assert current(hass, "driveway") == 10.0  # 6.9 kW on 3 x 230 V
-    freezer.tick(timedelta(seconds=30))
-    await set_limit(8.97)
-    assert current(hass, "driveway") == 10.0  # up to 13 A: held back, flash wear
-    freezer.tick(timedelta(seconds=31))
-    await replan(hass, entry)
-    assert current(hass, "driveway") == 13.0  # a minute after the last write
-    await set_limit(6.9)
-    assert current(hass, "driveway") == 10.0  # down: at once
-
-
 async def test_an_input_going_away_is_logged_once_and_once_when_back(
     hass: HomeAssistant, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -500,3 +473,18 @@ async def test_one_chargers_failure_to_work_out_its_command_keeps_no_other_back(
     # Both get what the plan counted for them (22 kW shared); the bug is in the log.
     assert min(current(hass, "garage"), current(hass, "driveway")) >= 15.0
     assert "Could not tell whether Driveway needs a command" in caplog.text
+
+
+async def test_the_plan_is_built_from_the_cycles_reading_alone(hass: HomeAssistant) -> None:
+    """What the plan and the repairs use after a cycle is in its immutable reading."""
+    await async_setup_helpers(hass)
+    entry = await async_setup_site(hass, site_entry())
+    site = coordinator(entry)
+    reading = site.translation.reading
+    assert reading is not None
+    assert reading.configs == site.translation.chargers
+    assert reading.configs is not site.translation.chargers  # a copy: later cycles leave it
+    assert set(site.data.chargers) == set(reading.configs)
+    assert reading.source_faults == {"price_source": None, "solar_forecast": None}
+    with pytest.raises(AttributeError):
+        reading.plan_kw = 0.0  # type: ignore[misc]

@@ -1,6 +1,7 @@
 """The array-built LP against the plain PuLP formulation of the same stages."""
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,9 +16,9 @@ from custom_components.optivgi.scm.linear_program import (
 from custom_components.optivgi.scm.lp_mip import semi_continuous_steps
 from custom_components.optivgi.scm.lp_model import Model
 from custom_components.optivgi.scm.problem import ScheduleProblem
-from custom_components.optivgi.scm.pulp_formulation import PulpFormulationError, solve_with_pulp
 from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
 
+from .pulp_oracle import PulpFormulationError, solve_with_pulp
 from .scm_factories import NOW, ev, params_for, random_site
 
 
@@ -48,7 +49,9 @@ def test_interior_point_fairness_on_a_step_by_step_limit_equals_the_oracle(
 ) -> None:
     # A limit that changes every step (no segments to merge) and the interior point method,
     # as on large sites: fairness then runs on the per-step model, from which the rest starts.
+    # With as many rounds as a small site gets, it is the exact leximin optimum.
     monkeypatch.setattr(linear_program, "IPM_MIN_COLUMNS", 1)
+    monkeypatch.setattr(linear_program, "LARGE_LEXIMIN_ROUNDS", linear_program.LEXIMIN_ROUNDS)
     evs, limit = random_site(seed, n_evs=2 + seed % 5, steps=30, with_minimums=False)
     noisy = np.asarray(limit) * np.random.default_rng(seed).uniform(0.6, 1.0, len(limit))
     problem = ScheduleProblem.from_evs(evs, noisy.tolist(), NOW, params_for(30))
@@ -59,6 +62,35 @@ def test_interior_point_fairness_on_a_step_by_step_limit_equals_the_oracle(
     assert ours.optima.min_fraction == pytest.approx(oracle.optima.min_fraction, abs=1e-6)
     assert ours.optima.energy_kwh == pytest.approx(oracle.optima.energy_kwh, rel=1e-6, abs=1e-6)
     assert ours.optima.cost == pytest.approx(oracle.optima.cost, rel=1e-5, abs=1e-6)
+    assert problem.violations(ours.power) == []
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_large_fairness_model_stops_after_fewer_rounds_and_loses_no_energy(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each round on a model that large costs seconds: the rounds stop at LARGE_LEXIMIN_ROUNDS.
+    # The smallest share is still the exact one, and with fewer EVs held at a floor the energy
+    # stage can only find more, never less.
+    monkeypatch.setattr(linear_program, "IPM_MIN_COLUMNS", 1)
+    monkeypatch.setattr(linear_program, "LARGE_LEXIMIN_ROUNDS", 1)
+    rounds: list[str] = []
+    optimise = Model.optimise
+
+    def counted(model: Model, stage: str, *args: Any, **kwargs: Any) -> float:
+        rounds.append(stage)
+        return optimise(model, stage, *args, **kwargs)
+
+    monkeypatch.setattr(Model, "optimise", counted)
+    evs, limit = random_site(seed, n_evs=3 + seed % 4, steps=30, with_minimums=False)
+    noisy = np.asarray(limit) * np.random.default_rng(seed).uniform(0.4, 0.8, len(limit))
+    problem = ScheduleProblem.from_evs(evs, noisy.tolist(), NOW, params_for(30))
+    cells = problem.open_cells()
+    ours = solve_stages(problem, cells, np.zeros(problem.n_evs), 30)
+    oracle = solve_with_pulp(problem, cells, np.zeros(problem.n_evs))
+    assert rounds.count("fairness") == 1
+    assert ours.optima.min_fraction == pytest.approx(oracle.optima.min_fraction, abs=1e-6)
+    assert ours.optima.energy_kwh >= oracle.optima.energy_kwh * (1 - 1e-6) - 1e-6
     assert problem.violations(ours.power) == []
 
 

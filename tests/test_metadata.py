@@ -5,6 +5,7 @@ these tests apply the same rules to `manifest.json`, `hacs.json`, `icons.json`, 
 `quality_scale.yaml`, so a mistake fails here first.
 """
 
+import ast
 import json
 from pathlib import Path
 import re
@@ -16,11 +17,14 @@ from homeassistant.helpers.selector import SelectSelector, SelectSelectorConfig
 import probatio
 import yaml
 
-from custom_components.optivgi.const import SUBENTRY_TYPE_CHARGER
-from custom_components.optivgi.flow_schemas import (
+from custom_components.optivgi.charger_schemas import (
     CHARGER_DETAILS_SCHEMA,
     CHARGER_SCHEMA,
     CONTROL_SCHEMAS,
+)
+from custom_components.optivgi.const import SUBENTRY_TYPE_CHARGER
+from custom_components.optivgi.site_schemas import (
+    SITE_NAME_SCHEMA,
     SITE_SCHEMA,
     SITE_SETTINGS_SCHEMA,
 )
@@ -58,22 +62,56 @@ def test_manifest_keys_order_and_values() -> None:
     assert manifest["config_flow"] is True
     assert manifest["iot_class"] == "calculated"
     assert manifest["integration_type"] in {"device", "hub", "service", "helper", "system"}
+    # A site is a hub of chargers (one device per charger); "service" made the UI say "Add service".
+    assert manifest["integration_type"] == "hub"
     assert all(owner.startswith("@") for owner in manifest["codeowners"])
     assert manifest["documentation"].startswith("https://")
     assert manifest["issue_tracker"].startswith("https://")
     assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["version"])  # SemVer, as HACS asks
 
 
-def test_manifest_requirements_are_pinned_solver_stack_without_cbc() -> None:
+def _requirement_lines(name: str) -> set[str]:
+    """The requirements of a requirements file, without comments and `-r` includes."""
+    text = (REPO / name).read_text(encoding="utf-8")
+    lines = (line.partition("#")[0].strip() for line in text.splitlines())
+    return {line for line in lines if line and not line.startswith("-")}
+
+
+def test_manifest_requires_only_the_solver_that_runs() -> None:
     manifest = _json(INTEGRATION / "manifest.json")
     requirements = manifest["requirements"]
     assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*", req) for req in requirements)
     names = {req.split("==")[0].lower() for req in requirements}
-    assert names == {"pulp", "highspy"}
-    assert "pulp==4.2.0" in requirements
+    # PuLP (and the CBC it bundles) only builds the test oracle: Home Assistant must not install it.
+    assert names == {"highspy"}
+    assert "pulp==4.2.0" in _requirement_lines("requirements_test.txt")
+    assert not any(req.lower().startswith("pulp") for req in _requirement_lines("requirements.txt"))
     # The development requirements install exactly what Home Assistant would.
     dev = (REPO / "requirements.txt").read_text(encoding="utf-8").split()
     assert set(requirements) <= set(dev)
+
+
+def _absolute_imports(path: Path) -> set[str]:
+    """The top-level names of the packages a module imports (relative imports left out)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_the_integration_imports_nothing_from_pulp() -> None:
+    importing = sorted(
+        path.relative_to(REPO).as_posix()
+        for path in INTEGRATION.rglob("*.py")
+        if "pulp" in _absolute_imports(path)
+    )
+    assert importing == []
+    # The check sees an import where there is one: the oracle's.
+    assert "pulp" in _absolute_imports(REPO / "tests" / "pulp_oracle.py")
 
 
 def test_no_other_manifest_in_the_repository() -> None:
@@ -123,7 +161,8 @@ def _flow_steps() -> dict[tuple[str, ...], dict[str, probatio.Schema]]:
     return {
         ("config",): {
             "user": SITE_SCHEMA,
-            "reconfigure": SITE_SCHEMA,
+            # One editor per setting: reconfiguring renames; the options flow edits the rest.
+            "reconfigure": SITE_NAME_SCHEMA,
             "charger": CHARGER_SCHEMA,
             **charger_steps,
         },

@@ -15,10 +15,10 @@ from custom_components.optivgi.scm.minimums import (
     unusable_cells,
 )
 from custom_components.optivgi.scm.problem import ScheduleProblem
-from custom_components.optivgi.scm.pulp_formulation import exact_with_minimums
 from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
 from custom_components.optivgi.scm.warm import WarmStart
 
+from .pulp_oracle import exact_with_minimums
 from .scm_factories import NOW, ev as make_ev, params_for, random_site
 
 

@@ -7,11 +7,12 @@ from datetime import timedelta
 from freezegun import freeze_time
 from homeassistant.core import HomeAssistant, ServiceCall, State
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import translation
 from homeassistant.util import dt as dt_util
 from hypothesis import given, strategies as st
 import pytest
 
-from custom_components.optivgi.const import PHASE_SWITCH_INTERVAL_S, PHASE_UP_MARGIN_KW
+from custom_components.optivgi.const import DOMAIN, PHASE_SWITCH_INTERVAL_S, PHASE_UP_MARGIN_KW
 from custom_components.optivgi.phase_choice import PhaseOptions, choose_phases, phase_switches
 from custom_components.optivgi.phase_switch import PhaseSwitcher, reported_phases
 from custom_components.optivgi.site_budget import Budget
@@ -157,8 +158,12 @@ async def test_a_switch_that_raises_or_has_no_option_is_a_failure(hass: HomeAssi
         "phase_switch_failed",
         "the charger refused",
     )
+    # The reason is translated, as it reaches the log and the repair issue (the integration is
+    # loaded there: its exception texts are then what Home Assistant reads).
+    hass.config.components.add(DOMAIN)
+    await translation.async_get_translations(hass, "en", "exceptions", {DOMAIN})
     failure = await switcher.async_switch("d", 1, changed)
-    assert failure == ("phase_switch_failed", "select.d_phases has no option for 1 phases")
+    assert failure == ("phase_switch_failed", "select.d_phases has no option for 1-phase charging")
 
 
 async def test_a_select_is_told_its_option(hass: HomeAssistant) -> None:

@@ -20,10 +20,10 @@ from custom_components.optivgi.scm.linear_program import segment_starts, solve_s
 from custom_components.optivgi.scm.minimums import round_to_minimums
 from custom_components.optivgi.scm.phases import amps_per_kw
 from custom_components.optivgi.scm.problem import ScheduleProblem
-from custom_components.optivgi.scm.pulp_formulation import solve_with_pulp
 from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
 from custom_components.optivgi.scm.warm import fingerprint
 
+from .pulp_oracle import solve_with_pulp
 from .scm_factories import NOW, params_for
 
 type Site = tuple[list[EV], list[float], list[list[float]], int]

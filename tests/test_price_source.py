@@ -173,8 +173,9 @@ async def test_a_grid_between_slots_starts_mid_hour(hass: HomeAssistant) -> None
     )
     start = MIDNIGHT + timedelta(minutes=30)
     prices = await entity_source(hass).async_step_prices(start, grid(60, 2), None)
+    # Known until the end of the source's day, not of this two-hour grid.
     assert prices == StepPrices(
-        actual=(2.0, 2.0), planning=(2.0, 2.0), currency="SEK", known_until=start + 2 * HOUR
+        actual=(2.0, 2.0), planning=(2.0, 2.0), currency="SEK", known_until=MIDNIGHT + 24 * HOUR
     )
 
 
@@ -205,7 +206,8 @@ async def test_mwh_and_kwh_entities_give_the_same_prices_on_the_25_hour_day(
     assert mwh.actual[3] == pytest.approx(today[3]["price"] / 1000)
     assert mwh.actual[2] != mwh.actual[3]
     assert None not in mwh.actual
-    assert mwh.known_until == start + timedelta(hours=48)
+    # The source knows today (25 hours) and tomorrow (24), past the 48-step grid.
+    assert mwh.known_until == start + timedelta(hours=49)
     assert min(p for p in mwh.actual if p is not None) < 0
 
 

@@ -17,11 +17,11 @@ from custom_components.optivgi.scm.go_algorithm import GoAlgorithm, go_schedule
 from custom_components.optivgi.scm.linear_program import FAIRNESS_TOLERANCE, solve_stages
 from custom_components.optivgi.scm.minimums import ENERGY_PROOF
 from custom_components.optivgi.scm.problem import ScheduleProblem
-from custom_components.optivgi.scm.pulp_formulation import solve_with_pulp
 from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
 from custom_components.optivgi.scm.tariff import TRACK_SHARE
 from custom_components.optivgi.scm.warm import WarmStart, fingerprint
 
+from .pulp_oracle import solve_with_pulp
 from .scm_factories import NOW, ev, params_for, random_site
 
 FEED_IN = 0.08

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.logbook.helpers import is_sensor_continuous
 from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
@@ -22,6 +23,7 @@ from homeassistant.helpers.json import json_bytes
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -64,8 +66,8 @@ DRIVEWAY: dict[str, Any] = {
 SITE_SENSOR_IDS = {
     "planned_power": "sensor.home_planned_power",
     "ev_budget": "sensor.home_ev_power_budget",
-    "requests_met": "sensor.home_requests_met",
-    "last_run": "sensor.home_last_planning_run",
+    "requests_met": "sensor.home_requested_energy_met",
+    "last_run": "sensor.home_last_re_plan",
     "solve_time": "sensor.home_solve_time",
 }
 DRIVEWAY_SENSOR_IDS = {
@@ -276,6 +278,40 @@ async def test_failed_cycle_makes_every_sensor_unavailable(hass: HomeAssistant) 
         assert state_of(hass, entity_id) == STATE_UNAVAILABLE
 
 
+async def test_routine_cycles_leave_the_logbook_alone(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, entity_registry: er.EntityRegistry
+) -> None:
+    """Half an hour of timer cycles with nothing changed logs nothing; a re-plan still shows."""
+    entry = await async_setup_site(hass)
+    coordinator = coordinator_of(entry)
+    # What the logbook lists: every state change but those of sensors it calls continuous.
+    logged = [
+        entity.entity_id
+        for entity in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+        if entity.domain != "sensor"
+        or not is_sensor_continuous(hass, entity_registry, entity.entity_id)
+    ]
+    assert {SITE_SENSOR_IDS["last_run"], DRIVEWAY_SENSOR_IDS["next_change"]} <= set(logged)
+
+    def changed() -> dict[str, Any]:
+        # The logbook lists a new state value (`last_changed`), never new attributes alone.
+        states = {entity_id: hass.states.get(entity_id) for entity_id in logged}
+        return {entity_id: state and state.last_changed for entity_id, state in states.items()}
+
+    before = changed()
+
+    for _ in range(6):
+        freezer.tick(timedelta(minutes=5))
+        await coordinator.async_refresh()  # the timer's cycle
+        await hass.async_block_till_done()
+        assert coordinator.data.last_run == dt_util.utcnow()
+        assert changed() == before
+
+    await coordinator.async_request_replan("service recalculate")
+    await hass.async_block_till_done()
+    assert state_of(hass, SITE_SENSOR_IDS["last_run"]) == dt_util.utcnow().isoformat()
+
+
 async def test_solve_time_is_a_disabled_diagnostic(
     hass: HomeAssistant, entity_registry: er.EntityRegistry
 ) -> None:
@@ -300,6 +336,21 @@ async def test_solve_time_is_a_disabled_diagnostic(
     assert state.attributes["device_class"] == "duration"
 
 
+async def test_a_site_registered_as_a_service_becomes_a_hub_device(
+    hass: HomeAssistant, device_registry: dr.DeviceRegistry
+) -> None:
+    # What an earlier version registered: the integration page counted the site as a service.
+    await async_setup_site(hass)
+    site = device_registry.async_get_device_by_identifier((DOMAIN, ENTRY_ID), ENTRY_ID)
+    assert site is not None
+    device_registry.async_update_device(site.id, entry_type=DeviceEntryType.SERVICE)
+    assert await hass.config_entries.async_reload(ENTRY_ID)
+    await hass.async_block_till_done()
+    site = device_registry.async_get(site.id)
+    assert site is not None
+    assert site.entry_type is None
+
+
 async def test_devices_and_subentries(
     hass: HomeAssistant,
     device_registry: dr.DeviceRegistry,
@@ -311,7 +362,7 @@ async def test_devices_and_subentries(
     site = device_registry.async_get_device_by_identifier((DOMAIN, ENTRY_ID), ENTRY_ID)
     assert site is not None
     assert site.name == "Home"
-    assert site.entry_type is DeviceEntryType.SERVICE
+    assert site.entry_type is None  # the hub of its chargers, not a service
     assert (site.manufacturer, site.model) == ("OptiVGI", "Charging site")
     assert site.via_device_id is None
     assert (site.config_entry_id, site.config_subentry_id) == (ENTRY_ID, None)
@@ -373,7 +424,8 @@ async def test_entities_snapshot(
     entities = [
         entity
         for entity in er.async_entries_for_config_entry(entity_registry, ENTRY_ID)
-        if entity.domain == "sensor"  # the site's button and switch: tests/test_controls.py
+        # The site's button and switch: tests/test_button.py and tests/test_switch.py.
+        if entity.domain == "sensor"
     ]
     unpriced = [
         d

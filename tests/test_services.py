@@ -7,12 +7,13 @@ import json
 import math
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, ServiceResponse
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, translation
 from homeassistant.helpers.service import async_get_all_descriptions
 import pytest
@@ -27,6 +28,7 @@ from custom_components.optivgi.const import (
     SUBENTRY_TYPE_CHARGER,
 )
 from custom_components.optivgi.coordinator import OptiVgiRuntimeData
+from custom_components.optivgi.hass_translation import HomeAssistantTranslation
 from custom_components.optivgi.store import ChargingRequest, Reservation
 
 from .ha_site import async_setup_helpers, charger_data, subentry_id
@@ -145,6 +147,23 @@ async def test_recalculate_replans(site: Site) -> None:
     assert site.runtime.coordinator.data.reason == "setup"
     await _call(site.hass, "recalculate", {"config_entry_id": site.entry.entry_id})
     assert site.runtime.coordinator.data.reason == "service recalculate"
+
+
+async def test_a_replan_that_fails_is_the_actions_translated_error(site: Site) -> None:
+    # The site cannot be read: the action must not report success for a plan never made.
+    with (
+        patch.object(HomeAssistantTranslation, "get_evs", side_effect=RuntimeError("meter gone")),
+        pytest.raises(HomeAssistantError) as raised,
+    ):
+        await _call(site.hass, "recalculate", {"config_entry_id": site.entry.entry_id})
+    assert raised.value.translation_key == "replan_failed"
+    assert raised.value.translation_placeholders == {
+        "site": site.entry.title,
+        "error": "RuntimeError('meter gone')",
+    }
+    # Once the site can be read again, the same action succeeds.
+    await _call(site.hass, "recalculate", {"config_entry_id": site.entry.entry_id})
+    assert site.runtime.coordinator.last_update_success
 
 
 async def test_set_charging_request_energy_changes_the_plan(site: Site) -> None:
@@ -269,7 +288,7 @@ async def test_get_schedule(site: Site) -> None:
         "resolution_min": 5,
         "budget_kw": pytest.approx(21.5),  # 22 kW less the default 0.5 kW safety margin
         "planned_kw": pytest.approx(11.04),
-        "fairness_pct": plan.fairness_pct,
+        "requested_energy_met_pct": plan.requested_energy_met_pct,
         "budget_per_step_kw": list(plan.budget_per_step_kw),
     }
     chargers = response["chargers"]

@@ -1,17 +1,22 @@
-"""scripts/setup provisions Python itself, or says exactly what to install.
+"""scripts/setup provisions Python itself, or says exactly what to install; scripts/develop's port.
 
-Each test runs the real script, copied with its requirement files into a temporary project, with a
-PATH of only the tools it needs: no python3.14 until a stand-in toolchain installer puts a shim of
-this interpreter there, and a stand-in `uv` that records its arguments instead of installing.
-Nothing is downloaded: the one package installed is a wheel built here.
+Each setup test runs the real script, copied with its requirement files into a temporary project,
+with a PATH of only the tools it needs: no python3.14 until a stand-in toolchain installer puts a
+shim of this interpreter there, and a stand-in `uv` that records its arguments instead of
+installing. Nothing is downloaded: the one package installed is a wheel built here.
+
+The develop tests run the real scripts/develop in a temporary project whose `scripts/setup`,
+`hass` and `scripts/demo_setup.py` are stand-ins that record what they were given.
 """
 
 import base64
 import hashlib
 import itertools
+import json
 import os
 from pathlib import Path
 import shutil
+import socket
 import subprocess
 import sys
 import zipfile
@@ -227,3 +232,117 @@ def test_an_explicit_python_is_not_replaced_by_the_installer(project: Project) -
     assert f"PYTHON={missing} is not Python >= 3.14.2." in result.stderr
     assert project.installer_calls() == 0
     assert not (project.root / ".venv").exists()
+
+
+LOGIN = "Open http://127.0.0.1:PORT and log in"
+
+
+class Develop:
+    """A copy of scripts/develop with stand-ins for what it starts, in a temporary project."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root / "project"
+        self.record = root / "record"
+        self.record.mkdir()
+        (self.root / "scripts").mkdir(parents=True)
+        shutil.copy2(REPO / "scripts" / "develop", self.root / "scripts" / "develop")
+        _script(self.root / "scripts" / "setup", f'echo called >>"{self.record}/setup"\n')
+        _script(self.root / ".venv" / "bin" / "python", f'exec "{sys.executable}" "$@"\n')
+        # HA stays up until the demo set-up is done, as the real one would.
+        _script(
+            self.root / ".venv" / "bin" / "hass",
+            f'printf \'%s\\n\' "$@" >"{self.record}/hass"\n'
+            f'for _ in $(seq 200); do [ -f "{self.record}/demo" ] && exit 0; sleep 0.05; done\n'
+            "exit 3\n",
+        )
+        (self.root / "scripts" / "demo_setup.py").write_text(
+            "import os, pathlib\n"
+            f"pathlib.Path({str(self.record / 'demo')!r}).write_text(os.environ['OPTIVGI_PORT'])\n"
+            f"print({LOGIN!r}.replace('PORT', os.environ['OPTIVGI_PORT']))\n",
+            encoding="utf-8",
+        )
+
+    def run(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("OPTIVGI_")}
+        return subprocess.run(  # noqa: S603 - the script under test
+            [str(self.root / "scripts" / "develop"), *args],
+            cwd=self.root,
+            env={**environment, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    def recorded(self, name: str) -> str | None:
+        path = self.record / name
+        return path.read_text(encoding="utf-8") if path.exists() else None
+
+    def stored_port(self) -> int:
+        stored = json.loads((self.root / "config" / ".storage" / "http").read_text("utf-8"))
+        assert stored["data"]["stable"]["server_host"] == ["127.0.0.1"]
+        assert stored["data"]["pending"] is None
+        return int(stored["data"]["stable"]["server_port"])
+
+
+@pytest.fixture
+def develop(tmp_path: Path, socket_enabled: None) -> Develop:
+    """The project; sockets on, for a free port and one held taken (loopback only)."""
+    return Develop(tmp_path)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_develop_help_and_a_bad_port_answer_before_any_set_up(develop: Develop) -> None:
+    shown = develop.run("--help")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("Usage: scripts/develop [--port PORT]")
+    assert "OPTIVGI_PORT" in shown.stdout
+    for args, env in (
+        (["--port", "0"], {}),
+        (["--port=65536"], {}),
+        (["--port"], {}),
+        ([], {"OPTIVGI_PORT": "http"}),
+        (["--port", "8o8o"], {"OPTIVGI_PORT": "8124"}),
+    ):
+        refused = develop.run(*args, **env)
+        assert refused.returncode == 1, (args, env)
+        assert "port number (1-65535)" in refused.stderr, (args, env)
+    assert develop.recorded("setup") is None  # nothing was set up, nothing started
+    assert develop.recorded("hass") is None
+
+
+def test_develop_serves_the_port_it_is_given_and_ends_with_the_login_line(
+    develop: Develop,
+) -> None:
+    port = _free_port()
+    started = develop.run("--port", str(port), "--skip-pip", OPTIVGI_PORT="8123")
+    assert started.returncode == 0, started.stderr
+    assert develop.recorded("setup") == "called\n"
+    assert develop.stored_port() == port  # --port wins over OPTIVGI_PORT
+    assert develop.recorded("demo") == str(port)  # the demo set-up talks to the same port
+    assert develop.recorded("hass") == "-c\nconfig\n--skip-pip\n"
+    assert started.stdout.splitlines()[-1] == LOGIN.replace("PORT", str(port))
+
+    # OPTIVGI_PORT alone, on a second start: the stored port follows.
+    other = _free_port()
+    again = develop.run(OPTIVGI_PORT=str(other))
+    assert again.returncode == 0, again.stderr
+    assert develop.stored_port() == other
+    assert develop.recorded("demo") == str(other)
+
+
+def test_develop_refuses_a_port_in_use(develop: Develop) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = develop.run(f"--port={port}")
+    assert refused.returncode == 1
+    assert f"127.0.0.1:{port} is in use" in refused.stderr
+    assert "scripts/develop --port 8124" in refused.stderr
+    assert develop.recorded("hass") is None

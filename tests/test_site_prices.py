@@ -179,7 +179,8 @@ async def test_tomorrows_prices_appearing_re_plan(hass: HomeAssistant) -> None:
     publish(hass, price_list(hours=24))
     await settle(hass)
     assert coordinator.cycles == cycles + 1
-    assert coordinator.data.prices_until == NOON + timedelta(hours=12)  # the horizon's end
+    # The source's end, beyond the horizon: it stays put while the horizon moves on.
+    assert coordinator.data.prices_until == NOON + timedelta(hours=24)
 
 
 async def test_without_a_price_source_there_is_no_cost_and_no_cap(

@@ -5,9 +5,9 @@ import pytest
 
 from custom_components.optivgi.scm.linear_program import solve_stages
 from custom_components.optivgi.scm.problem import ScheduleProblem
-from custom_components.optivgi.scm.pulp_formulation import solve_with_pulp
 from custom_components.optivgi.scm.tariff import MILESTONES, TRACK_SHARE, track_buffers, track_end
 
+from .pulp_oracle import solve_with_pulp
 from .scm_factories import NOW, ev, params_for, random_site
 
 

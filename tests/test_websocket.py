@@ -1,5 +1,6 @@
 """The plan card's websocket commands, and the card served and loaded by the integration."""
 
+from dataclasses import replace
 from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
@@ -90,6 +91,32 @@ async def test_subscription_follows_the_site_across_a_reload(
     await settle(hass)
 
     assert (await client.receive_json())["event"]["limit_kw"] == 9.0
+
+
+async def test_a_dashboard_picks_its_site_by_name_among_several(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator
+) -> None:
+    # A dashboard kept in YAML cannot know another install's entry ids: it names the site.
+    await async_setup_helpers(hass)
+    await async_setup_site(hass, site_entry(("driveway", "garage")))
+    cabin = await async_setup_site(hass, replace(site_entry(("street",)), name="Cabin"))
+    await settle(hass)
+    client = await hass_ws_client(hass)
+
+    await client.send_json_auto_id({"type": "optivgi/subscribe_plan", "site": "Cabin"})
+    assert (await client.receive_json())["success"]
+    plan = (await client.receive_json())["event"]
+    assert (plan["entry_id"], plan["site"]) == (cabin.entry_id, "Cabin")
+    assert [c["name"] for c in plan["chargers"]] == ["Street"]
+
+    for message, text in (
+        ({"site": "Barn"}, "No such site"),
+        ({}, "Pick a site: there is not exactly one"),
+    ):
+        await client.send_json_auto_id({"type": "optivgi/subscribe_plan", **message})
+        error = await client.receive_json()
+        assert not error["success"]
+        assert (error["error"]["code"], error["error"]["message"]) == ("not_found", text)
 
 
 async def test_unknown_site_is_an_error_and_sites_lists_the_loaded_ones(

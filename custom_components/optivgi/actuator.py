@@ -26,7 +26,7 @@ from .charger_config import ChargerConfig
 from .charger_control import ChargerControl, Command
 from .charger_link import Link, LinkState, Observed, observe, write_wait
 from .charger_write import async_write
-from .const import DECREASE_SETTLE_S, LOGGER, RETRY_BACKOFF_S, UNRESPONSIVE_AFTER
+from .const import DECREASE_SETTLE_S, LOGGER, RETRY_BACKOFF_S, UNRESPONSIVE_AFTER, ChargerFault
 from .phase_switch import PhaseSwitcher
 from .scm.constants import TOLERANCE
 from .scm.ev import ChargingProfile
@@ -85,7 +85,7 @@ class Actuator:
     def plannable(self, cid: str) -> bool:
         """Whether the charger can be planned freely: confirmed, and following its limit."""
         link = self.links[cid]
-        return link.state is LinkState.CONFIRMED and link.reason != "not_following"
+        return link.state is LinkState.CONFIRMED and link.reason != ChargerFault.NOT_FOLLOWING
 
     def bound_kw(self, cid: str, drawing_kw: float | None, max_kw: float) -> float:
         """The most a charger that is not plannable may be drawing (kW).
@@ -113,17 +113,17 @@ class Actuator:
     def mark_not_following(self, cid: str, detail: str) -> None:
         """The charger draws more than it was told: count it at its draw and stop it."""
         link = self.links[cid]
-        if link.reason != "not_following":
+        if link.reason != ChargerFault.NOT_FOLLOWING:
             LOGGER.warning(
                 "%s is not following its limit (%s); stopping it", self._name(cid), detail
             )
-        link.state, link.reason, link.detail = LinkState.FAILED, "not_following", detail
+        link.state, link.reason, link.detail = LinkState.FAILED, ChargerFault.NOT_FOLLOWING, detail
         link.sent = None  # the stop must go out, whatever was sent before
 
     def failing(self, cid: str) -> bool:
         """Whether the charger's last command failed (it is sent its stop value until fixed)."""
         link = self.links[cid]
-        return link.reason == "not_following" or link.state in (
+        return link.reason == ChargerFault.NOT_FOLLOWING or link.state in (
             LinkState.FAILED,
             LinkState.UNRESPONSIVE,
         )
@@ -251,7 +251,7 @@ class Actuator:
         self._observe(cid, readback, dt_util.utcnow())
         return True
 
-    def record_failure(self, cid: str, reason: str, detail: str) -> None:
+    def record_failure(self, cid: str, reason: ChargerFault, detail: str) -> None:
         """A command that could not even be made (its control cannot take a limit).
 
         It counts once per retry, like a write that failed, however often a cycle asks.
@@ -260,7 +260,7 @@ class Actuator:
         if retry_at is None or dt_util.utcnow() >= retry_at:
             self._fail(cid, reason, detail)
 
-    def _fail(self, cid: str, reason: str, detail: str) -> bool:
+    def _fail(self, cid: str, reason: ChargerFault, detail: str) -> bool:
         link = self.links[cid]
         link.failures += 1
         link.reason, link.detail = reason, detail

@@ -35,4 +35,4 @@ class OptiVgiReplanButton(OptiVgiEntity, ButtonEntity):
 
     @override
     async def async_press(self) -> None:
-        await self.coordinator.async_request_replan("button")
+        await self.coordinator.async_replan_for_user("button")

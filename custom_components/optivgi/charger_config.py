@@ -35,19 +35,19 @@ from .const import (
     CONF_TRANSACTION_ENTITY,
     CONF_VOLTAGE,
     DEFAULT_BATTERY_KWH,
+    DEFAULT_CHARGER_PHASES,
     DEFAULT_DEPARTURE,
     DEFAULT_ENERGY_KWH,
     DEFAULT_MAX_CURRENT_A,
     DEFAULT_MIN_CURRENT_A,
-    DEFAULT_PHASES,
     DEFAULT_PLUG_STATES,
     DEFAULT_SINGLE_PHASE_CAR,
     DEFAULT_SITE_PHASES_1,
     DEFAULT_SITE_PHASES_3,
     DEFAULT_TARGET_SOC,
-    DEFAULT_VOLTAGE,
     Control,
 )
+from .scm.constants import DEFAULT_VOLTAGE
 from .scm.ev import amps_to_kw
 
 #: The stored `CONF_SITE_PHASES` values and the site phases (0 = L1) each stands for, in order:
@@ -137,7 +137,7 @@ class ChargerConfig:
     ) -> ChargerConfig:
         """Read a charger's settings (`name` is the user's name for it)."""
         departure = dt_util.parse_time(str(data.get(CONF_DEFAULT_DEPARTURE, DEFAULT_DEPARTURE)))
-        phases = int(data.get(CONF_PHASES, DEFAULT_PHASES))
+        phases = int(data.get(CONF_PHASES, DEFAULT_CHARGER_PHASES))
         return cls(
             charger_id=charger_id,
             name=name,
@@ -155,7 +155,7 @@ class ChargerConfig:
             battery_kwh=float(data.get(CONF_BATTERY_KWH, DEFAULT_BATTERY_KWH)),
             target_soc=float(data.get(CONF_TARGET_SOC, DEFAULT_TARGET_SOC)),
             default_energy_kwh=float(data.get(CONF_DEFAULT_ENERGY_KWH, DEFAULT_ENERGY_KWH)),
-            default_departure=departure or time(7, 30),
+            default_departure=departure or time.fromisoformat(DEFAULT_DEPARTURE),
             min_current_a=float(data.get(CONF_MIN_CURRENT_A, DEFAULT_MIN_CURRENT_A)),
             max_current_a=float(data.get(CONF_MAX_CURRENT_A, DEFAULT_MAX_CURRENT_A)),
             phases=phases,

@@ -20,6 +20,7 @@ from homeassistant.components.number.const import (
 )
 from homeassistant.const import (
     ATTR_ENTITY_ID,
+    ATTR_MODE,
     ATTR_UNIT_OF_MEASUREMENT,
     SERVICE_TURN_OFF,
     SERVICE_TURN_ON,
@@ -31,10 +32,19 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant, split_entity_id
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.script import SCRIPT_MODE_SINGLE
 from homeassistant.util.unit_conversion import PowerConverter
 
 from .charger_config import ChargerConfig
-from .const import DECREASE_SETTLE_S, WRITE_DEADBAND_A, Control
+from .const import (
+    DECREASE_SETTLE_S,
+    DOMAIN,
+    OCPP_DOMAIN,
+    OCPP_SERVICE_SET_CHARGE_RATE,
+    WRITE_DEADBAND_A,
+    ChargerFault,
+    Control,
+)
 from .readings import state_number
 from .scm.constants import CHARGING_PROFILE_STACK_LEVEL
 from .scm.ev import ChargingProfile, amps_to_kw, kw_to_amps
@@ -80,8 +90,14 @@ class ChargerControl:
             return kw_to_amps(kw, c.voltage, c.phases_used)
         if unit in PowerConverter.VALID_UNITS:
             return PowerConverter.convert(kw, UnitOfPower.KILO_WATT, unit)
-        msg = f"{self.charger.control_entity} has unit {unit!r}, not A, W or kW"
-        raise HomeAssistantError(msg)
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="control_unit_unsupported",
+            translation_placeholders={
+                "entity_id": str(self.charger.control_entity),
+                "unit": str(unit),
+            },
+        )
 
     @property
     def deadband_kw(self) -> float:
@@ -157,7 +173,7 @@ class ChargerControl:
             return True
         return bool(c.offered_entity if c.control is Control.OCPP else c.feedback_entity)
 
-    def busy_reason(self) -> str | None:
+    def busy_reason(self) -> ChargerFault | None:
         """Why a write now would be dropped unseen: a `single` script that is still running."""
         c = self.charger
         if c.control is not Control.SCRIPT:
@@ -166,13 +182,9 @@ class ChargerControl:
         if (
             state is not None
             and state.state == STATE_ON
-            and state.attributes.get("mode")
-            in (
-                None,
-                "single",
-            )
+            and state.attributes.get(ATTR_MODE, SCRIPT_MODE_SINGLE) == SCRIPT_MODE_SINGLE
         ):
-            return "script_busy"
+            return ChargerFault.SCRIPT_BUSY
         return None
 
     # --- writing ------------------------------------------------------------------------------
@@ -205,29 +217,33 @@ class ChargerControl:
                     blocking=True,
                 )
         elif c.control is Control.OCPP:
-            await call("ocpp", "set_charge_rate", self._ocpp_data(profile or {}), blocking=True)
+            await call(
+                OCPP_DOMAIN,
+                OCPP_SERVICE_SET_CHARGE_RATE,
+                self._ocpp_data(profile or {}),
+                blocking=True,
+            )
         else:
             variables = {
                 "power_w": command.value,
                 "current_a": round(kw_to_amps(command.kw, c.voltage, c.phases_used), 1),
                 "profile": profile or {},
             }
-            # Called by its own service, the script runs to its end before this returns, so
-            # its failure is seen (script.turn_on would return at once).
-            await call(
-                "script", split_entity_id(c.control_entity or "")[1], variables, blocking=True
-            )
+            # Called by its own service (`script.<object id>`), the script runs to its end
+            # before this returns, so its failure is seen (script.turn_on would return at once).
+            await call(*split_entity_id(c.control_entity or ""), variables, blocking=True)
 
     def _ocpp_data(self, profile: ChargingProfile) -> dict[str, Any]:
         """`ocpp.set_charge_rate` data: `profile` on connector 1 of the charge point."""
         device = dr.async_get(self.hass).async_get(self.charger.ocpp_device or "")
-        devid = next(
-            (ident for domain, ident in (device.identifiers if device else ()) if domain == "ocpp"),
-            None,
-        )
+        identifiers = device.identifiers if device else set()
+        devid = next((ident for domain, ident in identifiers if domain == OCPP_DOMAIN), None)
         if devid is None:
-            msg = f"OCPP device {self.charger.ocpp_device} not found"
-            raise HomeAssistantError(msg)
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="ocpp_device_not_found",
+                translation_placeholders={"device_id": str(self.charger.ocpp_device)},
+            )
         return {"devid": devid, "conn_id": 1, "custom_profile": profile}
 
     def default_profile(self) -> ChargingProfile:
@@ -250,5 +266,8 @@ class ChargerControl:
     async def async_install_default(self) -> None:
         """Install the TxDefaultProfile (OCPP only; rare: it is written to the charger's flash)."""
         await self.hass.services.async_call(
-            "ocpp", "set_charge_rate", self._ocpp_data(self.default_profile()), blocking=True
+            OCPP_DOMAIN,
+            OCPP_SERVICE_SET_CHARGE_RATE,
+            self._ocpp_data(self.default_profile()),
+            blocking=True,
         )

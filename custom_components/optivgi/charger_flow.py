@@ -14,6 +14,14 @@ from homeassistant.data_entry_flow import FlowContext, FlowHandler, FlowResult
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util import slugify
 
+from .charger_checks import ocpp_has_chargers, target_clash
+from .charger_schemas import (
+    CHARGER_DETAILS_SCHEMA,
+    CHARGER_SCHEMA,
+    CONTROL_SCHEMAS,
+    DEFAULT_CHARGER_DETAILS,
+    SCRIPT,
+)
 from .const import (
     CONF_CONTROL,
     CONF_CONTROL_ENTITY,
@@ -23,13 +31,6 @@ from .const import (
     CONF_PHASES,
     SUBENTRY_TYPE_CHARGER,
     Control,
-)
-from .flow_schemas import (
-    CHARGER_DETAILS_SCHEMA,
-    CHARGER_SCHEMA,
-    CONTROL_SCHEMAS,
-    DEFAULT_CHARGER_DETAILS,
-    SCRIPT,
 )
 from .flow_validation import (
     CONTROL_ENTITY_RULES,
@@ -61,6 +62,10 @@ class ChargerSteps[
         """Return whether another charger of the site already has this name."""
         return False
 
+    def _charger_own_id(self) -> str | None:
+        """The subentry ID of the charger being changed, or None for a new charger."""
+        return None
+
     async def _async_finish_charger(self, title: str, data: dict[str, Any]) -> ResultT:
         """Create or update the charger called `title` with settings `data`."""
         raise NotImplementedError
@@ -74,6 +79,10 @@ class ChargerSteps[
                 errors[CONF_NAME] = "invalid_name"
             elif self._charger_name_taken(name):
                 errors[CONF_NAME] = "charger_name_taken"
+            elif user_input[CONF_CONTROL] == Control.OCPP and not ocpp_has_chargers(self.hass):
+                # The OCPP step could offer no device: say what to do while the user can still
+                # choose another control.
+                errors[CONF_CONTROL] = "ocpp_not_set_up"
             else:
                 self._charger_name = name
                 self._charger_data = {CONF_CONTROL: user_input[CONF_CONTROL]}
@@ -110,11 +119,16 @@ class ChargerSteps[
     ) -> ResultT:
         """Ask for what the chosen control kind writes to; shown prefilled if it is unchanged."""
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             errors = entity_errors(self.hass, user_input, CONTROL_ENTITY_RULES[control])
             device_id = user_input.get(CONF_OCPP_DEVICE)
             if device_id is not None and dr.async_get(self.hass).async_get(device_id) is None:
                 errors[CONF_OCPP_DEVICE] = "device_not_found"
+            if not errors and (
+                clash := target_clash(self.hass, user_input, self._charger_own_id())
+            ):
+                errors, placeholders = clash.errors, clash.placeholders
             if not errors and self._script_drops_calls(user_input.get(CONF_CONTROL_ENTITY)):
                 # A warning, not a refusal: submitting the same script again accepts it.
                 self._warned_script = user_input.get(CONF_CONTROL_ENTITY)
@@ -131,6 +145,7 @@ class ChargerSteps[
             step_id=control.value,
             data_schema=self.add_suggested_values_to_schema(CONTROL_SCHEMAS[control], suggestions),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
     _warned_script: str | None = None
@@ -152,6 +167,7 @@ class ChargerSteps[
     async def async_step_details(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """Ask how a car is seen and what it needs, and the charger's electrical limits."""
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         suggestions: Mapping[str, Any]
         if user_input is not None:
             details = details_from_input(user_input)
@@ -159,6 +175,8 @@ class ChargerSteps[
             if details[CONF_MIN_CURRENT_A] > details[CONF_MAX_CURRENT_A]:
                 errors[CONF_MIN_CURRENT_A] = "min_above_max"
             errors.update(charger_phase_errors(self.hass, details))
+            if not errors and (clash := target_clash(self.hass, details, self._charger_own_id())):
+                errors, placeholders = clash.errors, clash.placeholders
             if not errors:
                 return await self._async_finish_charger(
                     self._charger_name, self._charger_data | details
@@ -177,6 +195,7 @@ class ChargerSteps[
                 },
             ),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
 
@@ -198,9 +217,14 @@ class ChargerSubentryFlowHandler(
         return await self._async_step_charger("reconfigure", user_input)
 
     @override
+    def _charger_own_id(self) -> str | None:
+        """The reconfigured charger's subentry ID; a new charger has none yet."""
+        return self.context.get("subentry_id")
+
+    @override
     def _charger_name_taken(self, name: str) -> bool:
         """Return whether another charger of this site has a name with the same slug."""
-        own = self.context.get("subentry_id")
+        own = self._charger_own_id()
         return any(
             slugify(subentry.title) == slugify(name) and subentry.subentry_id != own
             for subentry in self._get_entry().get_subentries_of_type(SUBENTRY_TYPE_CHARGER)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from .actuator import Actuator
 from .charger_config import ChargerConfig
 from .charger_reader import ChargerReader
-from .const import CONFIRM_WINDOW_S, MIN_OFF_S, MIN_ON_S, Control
+from .const import CONFIRM_WINDOW_S, MIN_OFF_S, MIN_ON_S, ChargerFault, Control
 from .input_watch import InputWatch
 from .ocpp_profiles import valid_transaction
 from .readings import state_kwh, state_number
@@ -44,7 +44,7 @@ class ChargerIntake:
         plugged = self.reader.plugged_in(charger)
         if plugged is None or not self.reader.controllable(charger):
             reading = ChargerReading(
-                connected=False, fault="unavailable", reserved_kw=self._bound(charger)
+                connected=False, fault=ChargerFault.UNAVAILABLE, reserved_kw=self._bound(charger)
             )
             return reading, None
         transaction = self.reader.transaction_id(charger)

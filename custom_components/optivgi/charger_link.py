@@ -12,7 +12,7 @@ from enum import StrEnum
 import math
 
 from .charger_control import Command
-from .const import MIN_WRITE_INTERVAL_S
+from .const import MIN_WRITE_INTERVAL_S, ChargerFault
 from .ocpp_profiles import profile_changed
 from .scm.ev import ChargingProfile
 
@@ -40,7 +40,7 @@ class Link:
     retry_at: datetime | None = None
     #: The last failure: a translation key (`write_failed`, `write_timeout`, `not_confirmed`,
     #: `script_busy`, `not_following`) and its detail for the log and diagnostics.
-    reason: str | None = None
+    reason: ChargerFault | None = None
     detail: str | None = None
     #: Since when the charger has been confirmed on (> 0) or off, for the minimum on/off times.
     on_since: datetime | None = None
@@ -66,7 +66,7 @@ def observe(link: Link, readback: float, tolerance_kw: float, now: datetime) -> 
     sent = link.sent
     raised = sent is not None and readback > sent.kw and not matches(readback, sent, tolerance_kw)
     if link.state is LinkState.CONFIRMED and sent is not None and raised:
-        link.state, link.reason = LinkState.FAILED, "drifted"
+        link.state, link.reason = LinkState.FAILED, ChargerFault.DRIFTED
         link.detail = f"applies {readback:.2f} kW, told {sent.kw:.2f} kW"
         link.sent, link.confirmed_kw = None, readback
         return Observed.RAISED
@@ -79,7 +79,7 @@ def observe(link: Link, readback: float, tolerance_kw: float, now: datetime) -> 
     if link.state is not LinkState.CONFIRMED and sent is not None:
         observed = Observed.RECOVERED if link.failures > 0 else Observed.CONFIRMED
         link.state, link.failures, link.retry_at = LinkState.CONFIRMED, 0, None
-        if link.reason != "not_following":
+        if link.reason != ChargerFault.NOT_FOLLOWING:
             link.reason = link.detail = None
     was_on = (link.confirmed_kw or 0.0) > tolerance_kw / 2
     is_on = readback > tolerance_kw / 2

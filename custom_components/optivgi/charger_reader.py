@@ -7,12 +7,20 @@ for one, reports a rejected profile as a success).
 
 from datetime import datetime, timedelta
 
-from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE, UnitOfElectricCurrent
 from homeassistant.core import HomeAssistant
 
 from .actuator import Actuator
 from .charger_config import ChargerConfig
-from .const import FOLLOW_GRACE_S, FOLLOW_TOLERANCE_KW, LOGGER, Control
+from .const import (
+    FOLLOW_GRACE_S,
+    FOLLOW_TOLERANCE_KW,
+    LOGGER,
+    OCPP_DOMAIN,
+    OCPP_SERVICE_SET_CHARGE_RATE,
+    ChargerFault,
+    Control,
+)
 from .input_watch import InputWatch
 from .readings import MISSING_STATES, state_kw, state_number
 from .scm.ev import ChargingRateUnit
@@ -50,7 +58,7 @@ class ChargerReader:
     def controllable(self, charger: ChargerConfig) -> bool:
         """Whether the charger's control can be used now."""
         if charger.control is Control.OCPP:
-            return self.hass.services.has_service("ocpp", "set_charge_rate")
+            return self.hass.services.has_service(OCPP_DOMAIN, OCPP_SERVICE_SET_CHARGE_RATE)
         state = self.watch.state(charger.control_entity)
         return state is not None and state.state != STATE_UNAVAILABLE
 
@@ -82,8 +90,10 @@ class ChargerReader:
         """The unit its control takes (a `number` in A takes A; everything else W)."""
         if charger.control is Control.NUMBER:
             state = self.hass.states.get(charger.control_entity or "")
-            unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) if state else None
-            return ChargingRateUnit.A if unit == "A" else ChargingRateUnit.W
+            amps = state is not None and (
+                state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) == UnitOfElectricCurrent.AMPERE
+            )
+            return ChargingRateUnit.A if amps else ChargingRateUnit.W
         return ChargingRateUnit.A if charger.control is Control.OCPP else ChargingRateUnit.W
 
     def check_following(self, charger: ChargerConfig, now: datetime) -> None:
@@ -100,6 +110,6 @@ class ChargerReader:
             )
             return
         settled = link.sent_at is None or now - link.sent_at >= timedelta(seconds=FOLLOW_GRACE_S)
-        if link.reason == "not_following" and settled:
+        if link.reason == ChargerFault.NOT_FOLLOWING and settled:
             LOGGER.info("%s follows its limit again", charger.name)
             link.reason = link.detail = None

@@ -6,7 +6,7 @@ from homeassistant.exceptions import HomeAssistantError
 
 from .charger_control import ChargerControl, Command
 from .charger_link import matches
-from .const import CONFIRM_WINDOW_S, WRITE_TIMEOUT_S
+from .const import CONFIRM_WINDOW_S, WRITE_TIMEOUT_S, ChargerFault
 from .scm.ev import ChargingProfile
 
 
@@ -15,7 +15,7 @@ async def async_write(  # noqa: PLR0911 - one return per way a write can fail
     command: Command,
     profile: ChargingProfile | None,
     changed: asyncio.Event,
-) -> tuple[str, str] | None:
+) -> tuple[ChargerFault, str] | None:
     """Write and confirm; the failure's reason and detail, or None when confirmed."""
     if (busy := control.busy_reason()) is not None:
         return busy, "the script is still running and would drop the call"
@@ -23,11 +23,11 @@ async def async_write(  # noqa: PLR0911 - one return per way a write can fail
         async with asyncio.timeout(WRITE_TIMEOUT_S):
             await control.async_send(command, profile)
     except TimeoutError:
-        return "write_timeout", f"no answer within {WRITE_TIMEOUT_S:.0f} s"
+        return ChargerFault.WRITE_TIMEOUT, f"no answer within {WRITE_TIMEOUT_S:.0f} s"
     except HomeAssistantError as err:
-        return "write_failed", str(err) or type(err).__name__
+        return ChargerFault.WRITE_FAILED, str(err) or type(err).__name__
     except Exception as err:  # noqa: BLE001 - one charger's fault must not touch the others
-        return "write_failed", repr(err)
+        return ChargerFault.WRITE_FAILED, repr(err)
     if not control.can_read_back():
         return None
     try:
@@ -38,5 +38,5 @@ async def async_write(  # noqa: PLR0911 - one return per way a write can fail
     except TimeoutError:
         readback = control.readback_kw()
         shown = "nothing" if readback is None else f"{readback:.2f} kW"
-        return "not_confirmed", f"applies {shown}, told {command.kw:.2f} kW"
+        return ChargerFault.NOT_CONFIRMED, f"applies {shown}, told {command.kw:.2f} kW"
     return None

@@ -2,9 +2,11 @@
 
 Stored shapes (others read them):
 
-- `entry.data = {CONF_NAME: name}`, `entry.title = name`, `entry.unique_id = slugify(name)`.
-- `entry.options` = the site settings of `SITE_SETTINGS_SCHEMA`: floats in kW, ints in minutes or
-  hours, `CONF_ALGORITHM` an `AlgorithmChoice` value. An optional entity that is not set is absent.
+- `entry.data = {CONF_NAME: name}`, `entry.title = name`, `entry.unique_id = slugify(name)`
+  (the reconfigure step edits them).
+- `entry.options` = the site settings of `SITE_SETTINGS_SCHEMA` (the options flow edits them):
+  floats in kW, ints in minutes or hours, `CONF_ALGORITHM` an `AlgorithmChoice` value. An
+  optional entity that is not set is absent.
   The form's `prices` section is stored flat: `CONF_PRICE_SOURCE` (a `PriceSourceKind` value) and
   the keys of `PRICE_FIELDS` that its kind uses; no price source is stored as no price key at all.
   The solar forecast's keys (`solar_flow.py`) are in the same section and stored the same way.
@@ -31,18 +33,19 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_NAME
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.util import slugify
 
 from .charger_flow import ChargerSteps, ChargerSubentryFlowHandler
 from .const import DOMAIN, SUBENTRY_TYPE_CHARGER
-from .flow_schemas import DEFAULT_SITE_SETTINGS, SITE_SCHEMA, SITE_SETTINGS_SCHEMA
 from .flow_validation import settings_from_input, settings_suggestions, validate_settings
+from .site_schemas import DEFAULT_SITE_SETTINGS, SITE_NAME_SCHEMA, SITE_SCHEMA, SITE_SETTINGS_SCHEMA
 
 
 class OptiVgiConfigFlow(
     ChargerSteps[ConfigFlowContext, ConfigFlowResult, str], ConfigFlow, domain=DOMAIN
 ):
-    """Create a site with its first charger, or change a site's name and settings."""
+    """Create a site with its first charger, or rename a site."""
 
     VERSION = 1
 
@@ -75,11 +78,8 @@ class OptiVgiConfigFlow(
             name = user_input[CONF_NAME].strip()
             settings = settings_from_input(user_input)
             errors = validate_settings(self.hass, settings)
-            if not name:
-                errors[CONF_NAME] = "invalid_name"
-            else:
-                await self.async_set_unique_id(slugify(name))
-                self._abort_if_unique_id_configured()
+            if name_error := await self._async_claim_name(name):
+                errors[CONF_NAME] = name_error
             if not errors:
                 self._name, self._settings = name, settings
                 return await self.async_step_charger()
@@ -91,6 +91,30 @@ class OptiVgiConfigFlow(
             ),
             errors=errors,
         )
+
+    async def _async_claim_name(self, name: str) -> str | None:
+        """Take `name` as this flow's unique ID, or return why it cannot be this site's name.
+
+        A taken name is an error on the name field, not an abort: the rest of the form the
+        user filled in stays.
+        """
+        if not name:
+            await self.async_set_unique_id(None)
+            return "invalid_name"
+        unique_id = slugify(name)
+        if self._site_name_taken(unique_id):
+            await self.async_set_unique_id(None)
+            return "already_configured"
+        try:
+            await self.async_set_unique_id(unique_id)
+        except AbortFlow:  # another flow is creating a site of this name
+            return "already_in_progress"
+        return None
+
+    def _site_name_taken(self, unique_id: str, own: ConfigEntry | None = None) -> bool:
+        """Whether a site other than `own` has this unique ID (its name's slug)."""
+        other = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id)
+        return other is not None and (own is None or other.entry_id != own.entry_id)
 
     async def async_step_charger(
         self, user_input: dict[str, Any] | None = None
@@ -115,48 +139,37 @@ class OptiVgiConfigFlow(
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the site's name and settings; the new name must not be another site's."""
+        """Rename the site (its settings are the options); the name must not be another site's."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
-        suggestions: Mapping[str, Any] = {
-            CONF_NAME: entry.data.get(CONF_NAME, entry.title),
-            **DEFAULT_SITE_SETTINGS,
-            **entry.options,
-        }
+        name: str = entry.data.get(CONF_NAME, entry.title)
         if user_input is not None:
             name = user_input[CONF_NAME].strip()
-            settings = settings_from_input(user_input)
-            errors = validate_settings(self.hass, settings)
             unique_id = slugify(name)
-            other = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id)
             if not name:
                 errors[CONF_NAME] = "invalid_name"
-            elif other is not None and other.entry_id != entry.entry_id:
+            elif self._site_name_taken(unique_id, entry):
                 errors[CONF_NAME] = "already_configured"
-            if not errors:
+            else:
                 changes: dict[str, Any] = {
                     "unique_id": unique_id,
                     "title": name,
                     "data": {CONF_NAME: name},
-                    "options": settings,
                 }
                 if entry.update_listeners:
                     # The site's update listener reloads it; reloading here as well is
                     # deprecated (Home Assistant logs it and stops allowing it in 2026.12).
                     return self.async_update_and_abort(entry, **changes)
                 return self.async_update_reload_and_abort(entry, **changes)
-            suggestions = {CONF_NAME: name, **settings}
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(
-                SITE_SCHEMA, settings_suggestions(suggestions)
-            ),
+            data_schema=self.add_suggested_values_to_schema(SITE_NAME_SCHEMA, {CONF_NAME: name}),
             errors=errors,
         )
 
 
 class OptiVgiOptionsFlow(OptionsFlow):
-    """Change a site's settings (its name is changed by reconfiguring it)."""
+    """Change a site's settings; its name is changed by reconfiguring it (`SITE_NAME_SCHEMA`)."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the site settings prefilled and store them as the entry's options."""

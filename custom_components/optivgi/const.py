@@ -85,12 +85,34 @@ CONF_SINGLE_PHASE_CAR: Final = "single_phase_car"
 CONF_PHASE_SWITCH_ENTITY: Final = "phase_switch_entity"
 
 
+#: The community OCPP integration (lbbrhzn/ocpp) and its service an OCPP charger is commanded
+#: with: not part of Home Assistant, so there are no constants of its own to import.
+OCPP_DOMAIN: Final = "ocpp"
+OCPP_SERVICE_SET_CHARGE_RATE: Final = "set_charge_rate"
+
+
 class Control(StrEnum):
     """How OptiVGI writes a charger's limit."""
 
     NUMBER = "number"  # a number entity in A or W
     OCPP = "ocpp"  # the OCPP integration's ocpp.set_charge_rate with a TxProfile
     SCRIPT = "script"  # a script called with power_w, current_a and profile
+
+
+class ChargerFault(StrEnum):
+    """Why a charger is not planned freely (`ChargerReading.fault`, the plan's `reason`).
+
+    The values are translation keys (the status sensor's `reason` attribute, repairs).
+    """
+
+    UNAVAILABLE = "unavailable"  # it cannot be read
+    WRITE_FAILED = "write_failed"  # its last command failed
+    WRITE_TIMEOUT = "write_timeout"  # its last command got no answer in time
+    NOT_CONFIRMED = "not_confirmed"  # it does not report applying its last command
+    SCRIPT_BUSY = "script_busy"  # its `single` script still runs: a write would be dropped
+    NOT_FOLLOWING = "not_following"  # it draws more than the limit it applies
+    DRIFTED = "drifted"  # its limit was changed by something else
+    PHASE_SWITCH_FAILED = "phase_switch_failed"  # its 1/3-phase switch did not switch
 
 
 class AlgorithmChoice(StrEnum):
@@ -126,8 +148,9 @@ DEFAULT_ENERGY_KWH: Final = 20.0
 DEFAULT_DEPARTURE: Final = "07:30:00"
 DEFAULT_MIN_CURRENT_A: Final = 6.0
 DEFAULT_MAX_CURRENT_A: Final = 16.0
-DEFAULT_PHASES: Final = 3
-DEFAULT_VOLTAGE: Final = 230.0
+#: A charger added in the form is three-phase, as most wallboxes are (the scheduling core's
+#: `DEFAULT_EV_PHASES` is what a bare `EV` draws on, a different thing).
+DEFAULT_CHARGER_PHASES: Final = 3
 DEFAULT_BATTERY_KWH: Final = 60.0
 DEFAULT_TARGET_SOC: Final = 80.0
 #: A charger's site phases by its number of phases, when not set.

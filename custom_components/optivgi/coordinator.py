@@ -10,11 +10,12 @@ a cycle runs runs right after it; none is dropped.
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -44,7 +45,7 @@ from .scm.constants import SchedulingParameters
 from .scm.go_algorithm import GoAlgorithm
 from .scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
 from .scm.warm import WarmStart
-from .scm_runner import scm_runner
+from .scm_runner import FailedStep, scm_runner
 from .store import RequestStore
 
 ALGORITHMS: dict[str, type[Algorithm]] = {
@@ -62,6 +63,10 @@ class OptiVgiRuntimeData:
 
 
 type OptiVgiConfigEntry = ConfigEntry[OptiVgiRuntimeData]
+
+
+#: Why a cycle ran when nothing asked for it: the re-plan interval passed.
+REASON_TIMER = "timer"
 
 
 def scheduling_parameters(entry: ConfigEntry) -> SchedulingParameters:
@@ -111,6 +116,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
         )
         self.warm = WarmStart()
         self._reason = "setup"
+        self._replanned_at: datetime | None = None
         self._again: str | None = None
         self._cycle = asyncio.Lock()
         self._unsubscribe_sources: CALLBACK_TYPE | None = None
@@ -120,17 +126,36 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
         #: How many cycles ran, by reason kind (diagnostics; the demo counts solves with it).
         self.cycles = 0
 
-    async def async_request_replan(self, reason: str) -> None:
+    async def async_request_replan(self, reason: str) -> bool:
         """Re-plan now; asked for while a cycle runs, once right after it (never dropped).
 
         No debouncer: only material changes ask (see `_async_source_changed`), and a burst of
-        them while a cycle runs becomes one more cycle.
+        them while a cycle runs becomes one more cycle. Returns whether it ran now.
         """
         if self._cycle.locked():
             self._again = reason
-            return
+            return False
         self._reason = reason
         await self.async_refresh()
+        return True
+
+    async def async_replan_for_user(self, reason: str) -> None:
+        """Re-plan for an action, a button or a control; a cycle that fails is its error.
+
+        Only a cycle run for this call answers it: one queued behind a running cycle reports
+        on the entities, as every cycle does.
+        """
+        if await self.async_request_replan(reason) and not self.last_update_success:
+            error = self.last_exception
+            placeholders = getattr(error, "translation_placeholders", None) or {}
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="replan_failed",
+                translation_placeholders={
+                    "site": self.config_entry.title,
+                    "error": placeholders.get("error", str(error)),
+                },
+            )
 
     @callback
     def _request_replan_soon(self, reason: str) -> None:
@@ -206,8 +231,10 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
                 self._request_replan_soon(again)
 
     async def _async_cycle(self) -> SitePlan:
-        reason, self._reason = self._reason, "timer"
+        reason, self._reason = self._reason, REASON_TIMER
         now = dt_util.utcnow()
+        if reason != REASON_TIMER or self._replanned_at is None:
+            self._replanned_at = now
         self.cycles += 1
         if self.store.prune(now):
             LOGGER.debug("Dropped expired requests or reservations")
@@ -221,7 +248,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
             warm=self.warm,
         )
         reading = self.translation.reading
-        if report.failed_step == "inputs" or reading is None:
+        if report.failed_step is FailedStep.INPUTS or reading is None:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="cycle_failed",
@@ -234,10 +261,11 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
             build_site_plan,
             report,
             reading=reading,
-            chargers=self.translation.chargers,
+            chargers=reading.configs,
             params=self.params,
             reason=reason,
             last_run=now,
+            replanned_at=self._replanned_at,
         )
         # The report holds every EV's schedule (50 chargers x 2880 steps: 144 000 floats, whose
         # freeing took 2.4 ms): only the executor's job keeps it, so it is freed there.
@@ -246,10 +274,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[SitePlan]):
         del build
         plan = await job
         async_update_charger_issues(self.hass, self.config_entry, plan)
-        for source, fault in (
-            ("price_source", self.translation.prices.fault),
-            ("solar_forecast", self.translation.solar.fault),
-        ):
+        for source, fault in reading.source_faults.items():
             async_update_source_issue(self.hass, self.config_entry, source, fault)
         self.hass.bus.async_fire(
             EVENT_SCHEDULE_UPDATED,

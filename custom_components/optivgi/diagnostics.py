@@ -51,7 +51,7 @@ async def async_get_config_entry_diagnostics(
             for subentry_id, subentry in entry.subentries.items()
         },
         "last_update_success": coordinator.last_update_success,
-        "plan": _jsonable(asdict(coordinator.data)),
+        "plan": coordinator.data.as_dict(),
         "requests": {
             charger_id: _jsonable(asdict(request)) for charger_id, request in store.requests.items()
         },

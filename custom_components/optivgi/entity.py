@@ -10,7 +10,7 @@ from typing import override
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -25,11 +25,13 @@ CHARGER_MODEL = "Scheduled charger"
 
 
 def site_device_info(entry: ConfigEntry) -> DeviceInfo:
-    """The site's device: a service, named like the site."""
+    """The site's device, named like the site: the hub its chargers' devices are under."""
     return DeviceInfo(
         identifiers={(DOMAIN, entry.entry_id)},
         name=entry.title,
-        entry_type=DeviceEntryType.SERVICE,
+        # None, not left out: a site registered as a service by an earlier version becomes a
+        # hub's device (the integration page counted it as "1 service").
+        entry_type=None,
         manufacturer=MANUFACTURER,
         model=SITE_MODEL,
     )
@@ -134,4 +136,4 @@ class OptiVgiControlEntity(OptiVgiEntity):
     async def async_changed(self, what: str) -> None:
         """Show the new value and re-plan for it."""
         self.async_write_ha_state()
-        await self.coordinator.async_request_replan(f"{what} set")
+        await self.coordinator.async_replan_for_user(f"{what} set")

@@ -7,6 +7,7 @@ from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 
+from .charger_schemas import CHARGER_DETAILS_SCHEMA, CONTROL_UNITS, ENERGY_UNITS
 from .const import (
     CONF_ALGORITHM,
     CONF_CONTROL_ENTITY,
@@ -29,14 +30,7 @@ from .const import (
     AlgorithmChoice,
     Control,
 )
-from .flow_schemas import (
-    ALGORITHM_OPTIONS,
-    CHARGER_DETAILS_SCHEMA,
-    CONTROL_UNITS,
-    ENERGY_UNITS,
-    POWER_UNITS,
-    SITE_SETTINGS_SCHEMA,
-)
+from .flow_selectors import POWER_UNITS
 from .phase_flow import (
     CHARGER_PHASE_KEYS,
     PHASE_KEYS,
@@ -47,6 +41,7 @@ from .phase_flow import (
     phase_suggestions,
 )
 from .price_flow import PRICE_KEYS, PRICES_SECTION, price_error, price_settings, price_suggestions
+from .site_schemas import ALGORITHM_OPTIONS, SITE_SETTINGS_SCHEMA
 
 type _EntityRules = Mapping[str, tuple[frozenset[str | None] | None, str]]
 

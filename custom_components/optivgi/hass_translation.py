@@ -22,7 +22,7 @@ from .charger_config import ChargerConfig
 from .charger_control import Command
 from .charger_intake import ChargerIntake
 from .charger_reader import ChargerReader
-from .const import LOGGER, SUBENTRY_TYPE_CHARGER, Control
+from .const import LOGGER, SUBENTRY_TYPE_CHARGER, ChargerFault, Control
 from .input_watch import InputWatch
 from .min_on_time import hold_on
 from .ocpp_profiles import stop_profile, valid_transaction
@@ -177,8 +177,9 @@ class HomeAssistantTranslation(Translation):
             for cid, w in self._wanted.items()
         ]
         evs.extend(reservation_evs(self.store, self.chargers, self.reader.unit, now))
+        configs = dict(self.chargers)
         self.reading = SiteReading(
-            now=now, budget=budget, plan_kw=max(0.0, room), chargers=readings
+            now=now, budget=budget, plan_kw=max(0.0, room), chargers=readings, configs=configs
         )
         return evs, None
 
@@ -215,6 +216,8 @@ class HomeAssistantTranslation(Translation):
         if phases:
             self.reading = replace(self.reading, phase_room_a=tuple(phases[0]))
         surplus = await async_surplus(self.solar, now, self.params, self.reading.budget)
+        faults = {"price_source": self.prices.fault, "solar_forecast": self.solar.fault}
+        self.reading = replace(self.reading, source_faults=faults)
         return CycleExtras(
             surplus_kw=surplus, feed_in_price=self.solar.feed_in_price, phase_limits_a=phases
         )
@@ -271,7 +274,7 @@ class HomeAssistantTranslation(Translation):
         """
         cid, site = charger.charger_id, self.reading
         reading = site.chargers.get(cid) if site is not None else None
-        if site is None or reading is None or reading.fault == "unavailable":
+        if site is None or reading is None or reading.fault == ChargerFault.UNAVAILABLE:
             return None
         stopping = self.actuator.failing(cid) or cid in self.retired
         if not stopping and (reading.in_grace or not self.actuator.plannable(cid)):
@@ -296,5 +299,5 @@ class HomeAssistantTranslation(Translation):
         try:
             return self.actuator.controls[cid].command(kw), profile
         except HomeAssistantError as err:  # its control cannot take a limit now
-            self.actuator.record_failure(cid, "write_failed", str(err))
+            self.actuator.record_failure(cid, ChargerFault.WRITE_FAILED, str(err))
             return None

@@ -20,16 +20,12 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from homeassistant.components.sensor import SensorDeviceClass
-from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, Platform, UnitOfElectricCurrent
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, UnitOfElectricCurrent
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import (
     BooleanSelector,
     EntitySelector,
     EntitySelectorConfig,
-    EntityWithDeviceFilterSelectorConfig,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -49,6 +45,7 @@ from .const import (
     CONF_SINGLE_PHASE_CAR,
     CONF_SITE_PHASES,
 )
+from .flow_selectors import number_box, sensor_of
 from .phase_switch import PHASE_SWITCH_DOMAINS, phase_switch_error
 
 #: The site form's collapsed section of per-phase settings (a form key: they are stored flat).
@@ -66,22 +63,8 @@ PHASE_SENSOR_UNITS: Final = frozenset(
     {UnitOfElectricCurrent.AMPERE, UnitOfElectricCurrent.MILLIAMPERE}
 )
 
-_LIMIT_A = NumberSelector(
-    NumberSelectorConfig(
-        min=1,
-        max=1000,
-        step=1,
-        unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        mode=NumberSelectorMode.BOX,
-    )
-)
-_CURRENT_SENSOR = EntitySelector(
-    EntitySelectorConfig(
-        filter=EntityWithDeviceFilterSelectorConfig(
-            domain=Platform.SENSOR, device_class=SensorDeviceClass.CURRENT
-        )
-    )
-)
+_LIMIT_A = number_box(minimum=1, maximum=1000, step=1, unit=UnitOfElectricCurrent.AMPERE)
+_CURRENT_SENSOR = sensor_of(SensorDeviceClass.CURRENT)
 
 PHASE_SCHEMA = probatio.Schema(
     {

@@ -30,9 +30,11 @@ from .const import (
     CONF_PHASES,
     CONF_SINGLE_PHASE_CAR,
     CONFIRM_WINDOW_S,
+    DOMAIN,
     LOGGER,
     PHASE_SWITCH_INTERVAL_S,
     WRITE_TIMEOUT_S,
+    ChargerFault,
 )
 
 #: The two ways a switchable charger can be wired.
@@ -76,8 +78,11 @@ async def async_set_phases(hass: HomeAssistant, entity_id: str, phases: int) -> 
         state = hass.states.get(entity_id)
         option = _options(state).get(phases) if state is not None else None
         if option is None:
-            msg = f"{entity_id} has no option for {phases} phases"
-            raise HomeAssistantError(msg)
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="phase_option_missing",
+                translation_placeholders={"entity_id": entity_id, "phases": str(phases)},
+            )
         service, data[ATTR_OPTION] = SERVICE_SELECT_OPTION, option
     await hass.services.async_call(domain, service, data, blocking=True)
 
@@ -137,7 +142,7 @@ class PhaseSwitcher:
 
     async def async_switch(
         self, cid: str, phases: int, changed: asyncio.Event
-    ) -> tuple[str, str] | None:
+    ) -> tuple[ChargerFault, str] | None:
         """Switch a paused charger and confirm (`changed` is set when a read-back changes).
 
         The failure's reason and detail, or None once the entity reports `phases`.
@@ -150,22 +155,23 @@ class PhaseSwitcher:
             async with asyncio.timeout(WRITE_TIMEOUT_S):
                 await async_set_phases(self.hass, entity_id, phases)
         except TimeoutError:
-            return "phase_switch_failed", f"no answer within {WRITE_TIMEOUT_S:.0f} s"
+            return ChargerFault.PHASE_SWITCH_FAILED, f"no answer within {WRITE_TIMEOUT_S:.0f} s"
         except Exception as err:  # noqa: BLE001 - a charger's fault must not reach the others
-            return "phase_switch_failed", str(err) or type(err).__name__
+            return ChargerFault.PHASE_SWITCH_FAILED, str(err) or type(err).__name__
         try:
             async with asyncio.timeout(CONFIRM_WINDOW_S):
                 while reported_phases(self.hass.states.get(entity_id)) != phases:
                     changed.clear()
                     await changed.wait()
         except TimeoutError:
-            return "phase_switch_failed", f"{entity_id} did not switch to {phases}-phase charging"
+            detail = f"{entity_id} did not switch to {phases}-phase charging"
+            return ChargerFault.PHASE_SWITCH_FAILED, detail
         self._in_flight.pop(cid, None)
         return None
 
     async def async_switch_all(
         self, switches: Mapping[str, int], changed: asyncio.Event
-    ) -> list[tuple[str, tuple[str, str]]]:
+    ) -> list[tuple[str, tuple[ChargerFault, str]]]:
         """Switch paused chargers together (`async_switch`); the failures, by charger."""
         results = await asyncio.gather(
             *(self.async_switch(cid, phases, changed) for cid, phases in switches.items())

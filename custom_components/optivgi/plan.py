@@ -8,11 +8,13 @@ from dataclasses import replace
 from datetime import datetime
 
 from .charger_config import ChargerConfig
+from .const import ChargerFault
 from .models import ChargerPlan, ChargerStatus, ScheduleChange, SitePlan
 from .phase_budget import amps_per_kw
 from .plan_cost import planned_cost
 from .price_source import StepPrices
 from .reasons import explain
+from .scm.algorithm import ScheduleStatus
 from .scm.constants import TOLERANCE, SchedulingParameters
 from .scm.ev import EV, kw_to_amps
 from .scm_runner import CycleReport
@@ -81,7 +83,7 @@ def _charger_plan(
     cost, complete = None, True
     if prices is not None:
         cost, complete = planned_cost(power, prices.actual, params.resolution)
-    known = reading.fault != "unavailable" and not reading.unresponsive
+    known = reading.fault != ChargerFault.UNAVAILABLE and not reading.unresponsive
     if reading.fault is not None:
         setpoint = 0.0  # a charger that failed is being stopped
     return ChargerPlan(
@@ -104,7 +106,7 @@ def _charger_plan(
         profile=report.profiles.get(ev, {}) if ev is not None else {},
         reason=reading.fault if reading.fault is not None or reading.unresponsive else None,
         error=reading.fault_detail,
-        mode=str(reading.mode),
+        mode=reading.mode,
         cost=round(cost, 4) if cost is not None else None,
         cost_complete=complete,
         phases=charger.phases_used,
@@ -119,6 +121,7 @@ def build_site_plan(
     params: SchedulingParameters,
     reason: str,
     last_run: datetime,
+    replanned_at: datetime,
 ) -> SitePlan:
     """Per-charger plans and the site's figures from a cycle."""
     evs: dict[str, EV] = {ev.ev_id: ev for ev in report.evs if ev.active}
@@ -160,13 +163,16 @@ def build_site_plan(
     return SitePlan(
         start=report.now,
         last_run=last_run,
+        replanned_at=replanned_at,
         reason=reason,
         algorithm=result.algorithm if result else "none",
-        status=str(result.status) if result else "failed",
+        status=result.status if result else ScheduleStatus.FAILED,
         message=report.error or (result.message if result else None),
         budget_kw=round(max(0.0, reading.budget.ev_kw - reading.reserved_kw), 3),
         planned_kw=round(sum(p.setpoint_kw or 0.0 for p in plans.values()), 3),
-        fairness_pct=round(100 * planned_total / requested_total, 1) if requested_total else 100.0,
+        requested_energy_met_pct=round(100 * planned_total / requested_total, 1)
+        if requested_total
+        else 100.0,
         solve_s=round(result.total_s, 4) if result else 0.0,
         budget_per_step_kw=budget_per_step,
         chargers=plans,

@@ -68,7 +68,8 @@ class StepPrices:
 
     `actual` is the source's price per step (currency per kWh), None where it is unknown;
     `planning` is what the scheduler gets (see `planning_prices`); `known_until` is the end of
-    the last step with a known price, in UTC.
+    the source's last known price, in UTC, even beyond the grid: capped at the horizon, it would
+    move with every cycle (and flood the logbook) while the source's prices stay the same.
     """
 
     actual: tuple[float | None, ...]
@@ -179,12 +180,11 @@ class PriceSource:
         planning = planning_prices(actual, cap)
         if planning is None:
             return None
-        last = max(index for index, price in enumerate(actual) if price is not None)
         return StepPrices(
             actual=tuple(actual),
             planning=tuple(planning),
             currency=series.currency,
-            known_until=dt_util.as_utc(start + params.resolution * (last + 1)),
+            known_until=dt_util.as_utc(max(slot.end for slot in series.slots)),
         )
 
     async def _async_series(self) -> PriceSeries:

@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
+from .const import DOMAIN, ChargerFault
 from .models import ChargerPlan, ChargerStatus, PlanReason
 from .scm.constants import TOLERANCE
 
@@ -95,7 +95,7 @@ def _status_reason(plan: ChargerPlan) -> PlanReason | None:
     if plan.status is ChargerStatus.UNRESPONSIVE:
         return PlanReason(key="not_responding")
     if plan.status is ChargerStatus.ERROR:
-        key = "charger_unavailable" if plan.reason == "unavailable" else "command_failed"
+        key = "charger_unavailable" if plan.reason == ChargerFault.UNAVAILABLE else "command_failed"
         return PlanReason(key=key)
     if plan.status is ChargerStatus.OFF:
         return PlanReason(key="mode_off")

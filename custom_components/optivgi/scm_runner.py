@@ -9,6 +9,7 @@ every charger is sent 0 kW, which is within any limit.
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from functools import partial
 import logging
 from typing import Protocol
@@ -36,6 +37,15 @@ class Executor(Protocol):
         ...
 
 
+class FailedStep(StrEnum):
+    """The step of a cycle that failed (the last one, when the fallback failed too)."""
+
+    INPUTS = "inputs"  # reading the site: nothing was solved nor sent
+    CALCULATE = "calculate"  # the chosen algorithm: `GoAlgorithm`'s schedule was used
+    FALLBACK = "fallback"  # `GoAlgorithm` too: every charger was sent 0 kW
+    SEND = "send"  # sending the profiles: retried next cycle
+
+
 @dataclass(kw_only=True)
 class CycleReport:
     """What one cycle did: its start, the EVs, the result and what was sent, or what failed."""
@@ -46,8 +56,8 @@ class CycleReport:
     limits: list[float] = field(default_factory=list)
     result: SchedulingResult | None = None
     profiles: dict[EV, ChargingProfile] = field(default_factory=dict)
-    #: Set when a step failed: "inputs", "calculate", "fallback" or "send", and the error.
-    failed_step: str | None = None
+    #: Set when a step failed, and the error.
+    failed_step: FailedStep | None = None
     error: str | None = None
     sent: bool = False
 
@@ -82,7 +92,7 @@ async def scm_runner(
             raise ValueError(msg)  # noqa: TRY301 - reported as a failed reading, like the rest
     except Exception as err:  # noqa: BLE001 - a cycle reports, the next one retries
         _LOGGER.warning("Reading the site failed: %s", err)
-        report.failed_step, report.error = "inputs", repr(err)
+        report.failed_step, report.error = FailedStep.INPUTS, repr(err)
         return report
 
     # Building the problem is proportional to EVs x steps too: it is part of the executor job.
@@ -92,13 +102,13 @@ async def scm_runner(
         report.result, report.profiles = await run_in_executor(solve)
     except Exception as err:  # noqa: BLE001 - any algorithm failure falls back
         _LOGGER.warning("%s failed, using GoAlgorithm: %s", algorithm_cls.name, err)
-        report.failed_step, report.error = "calculate", repr(err)
+        report.failed_step, report.error = FailedStep.CALCULATE, repr(err)
         try:
             solve = partial(_build_and_solve, GoAlgorithm, *inputs, extras=extras, warm=None)
             report.result, report.profiles = await run_in_executor(solve)
         except Exception as fallback_err:
             _LOGGER.exception("GoAlgorithm failed too; sending 0 kW to every charger")
-            report.failed_step, report.error = "fallback", repr(fallback_err)
+            report.failed_step, report.error = FailedStep.FALLBACK, repr(fallback_err)
             report.result = None
             report.profiles = await run_in_executor(partial(_stopped, *inputs))
 
@@ -106,7 +116,7 @@ async def scm_runner(
         await translation.send_power_to_evs(report.profiles)
     except Exception as err:  # noqa: BLE001 - a failed write is retried next cycle
         _LOGGER.warning("Sending the schedules failed: %s", err)
-        report.failed_step, report.error = "send", repr(err)
+        report.failed_step, report.error = FailedStep.SEND, repr(err)
     else:
         report.sent = True
     return report

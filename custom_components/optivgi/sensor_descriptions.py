@@ -45,11 +45,8 @@ type SensorValue = float | str | datetime | None
 
 
 def schedule_attribute(plan: ChargerPlan) -> list[dict[str, Any]]:
-    """The plan as `{"start": ISO 8601, "kw": planned power from then on}`, capped in length."""
-    return [
-        {"start": change.start.isoformat(), "kw": round(change.kw, 2)}
-        for change in plan.changes[:MAX_SCHEDULE_CHANGES]
-    ]
+    """The plan as `ScheduleChange.as_dict`s to 10 W, capped in length."""
+    return [change.as_dict(kw_digits=2) for change in plan.changes[:MAX_SCHEDULE_CHANGES]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,13 +99,15 @@ SITE_SENSORS: tuple[OptiVgiSiteSensorDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
-        value_fn=lambda plan: plan.fairness_pct,
+        value_fn=lambda plan: plan.requested_energy_met_pct,
     ),
     OptiVgiSiteSensorDescription(
         key="last_run",
         translation_key="last_run",
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda plan: plan.last_run,
+        # Not every cycle's time: a timestamp that changes every few minutes floods the
+        # logbook (which leaves out only sensors with a unit or state class).
+        value_fn=lambda plan: plan.replanned_at,
     ),
     # A forecast of what the plans will cost, not a meter: no state class, no statistics.
     OptiVgiSiteSensorDescription(

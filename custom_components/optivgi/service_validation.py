@@ -62,6 +62,9 @@ class ServiceSchema(probatio.Schema):
                 raise invalid(key="missing_field", field=field) from err
             if isinstance(first, probatio.ExtraKeysInvalid):
                 raise invalid(key="unknown_field", field=field) from err
+            if isinstance(first, probatio.ExclusiveInvalid):
+                # An `Exclusive` group is named by the translation key of its refusal.
+                raise invalid(key=first.placeholders["group"]) from err
             raise invalid(key="invalid_field", field=field) from err
 
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID
 from homeassistant.core import (
     HomeAssistant,
@@ -21,7 +20,8 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.helpers import device_registry as dr
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import device_registry as dr, service
 from homeassistant.helpers.selector import ConfigEntrySelector, DeviceSelector
 from homeassistant.util import dt as dt_util
 import probatio
@@ -30,7 +30,6 @@ from .charger_config import ChargerConfig
 from .const import DOMAIN, SUBENTRY_TYPE_CHARGER
 from .coordinator import OptiVgiConfigEntry
 from .limits import format_time
-from .models import ChargerPlan, SitePlan
 from .service_validation import (
     ServiceSchema,
     invalid as _invalid,
@@ -61,12 +60,14 @@ ENTRY_SCHEMA = ServiceSchema(_ENTRY)
 CANCEL_RESERVATION_SCHEMA = ServiceSchema(
     _ENTRY | {probatio.Required(ATTR_RESERVATION_ID): text(ATTR_RESERVATION_ID)}
 )
-# "Not both energy and SoC, and at least one field" is checked in the handler.
+# Energy or a state of charge, not both: the group is its refusal's key (`ServiceSchema`).
+# "At least one field" is checked in the handler.
+_ONE_TARGET = "energy_and_target_soc"
 SET_CHARGING_REQUEST_SCHEMA = ServiceSchema(
     _CHARGER
     | {
-        probatio.Optional(ATTR_ENERGY_KWH): number(ATTR_ENERGY_KWH),
-        probatio.Optional(ATTR_TARGET_SOC): number(ATTR_TARGET_SOC),
+        probatio.Exclusive(ATTR_ENERGY_KWH, _ONE_TARGET): number(ATTR_ENERGY_KWH),
+        probatio.Exclusive(ATTR_TARGET_SOC, _ONE_TARGET): number(ATTR_TARGET_SOC),
         probatio.Optional(ATTR_DEPARTURE): utc_datetime(ATTR_DEPARTURE),
     }
 )
@@ -89,28 +90,30 @@ class _Charger:
 
 
 def _loaded_entry(hass: HomeAssistant, entry_id: str) -> OptiVgiConfigEntry:
-    """The loaded OptiVGI site with this config entry id."""
-    entry: OptiVgiConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN:
-        raise _invalid(key="entry_not_found", entry_id=entry_id)
-    if entry.state is not ConfigEntryState.LOADED:
-        raise _invalid(key="entry_not_loaded", site=entry.title)
+    """The loaded OptiVGI site with this config entry id.
+
+    Home Assistant's own refusals speak of an "integration optivgi config entry": they are
+    told again in terms of a charging site, with its name where it has one.
+    """
+    try:
+        entry: OptiVgiConfigEntry = service.async_get_config_entry(hass, DOMAIN, entry_id)
+    except ServiceValidationError as err:
+        if err.translation_key == "service_config_entry_not_loaded":
+            site = (err.translation_placeholders or {}).get("entry_title", entry_id)
+            raise _invalid(key="entry_not_loaded", site=site) from err
+        raise _invalid(key="entry_not_found", entry_id=entry_id) from err
     return entry
-
-
-def _charger_id(device: dr.AnyDeviceEntry) -> str | None:
-    """The charger (subentry) id in a device's identifiers, if it is an OptiVGI charger."""
-    prefix = f"{device.config_entry_id}_"
-    for domain, identifier in device.identifiers:
-        if domain == DOMAIN and identifier.startswith(prefix):
-            return identifier.removeprefix(prefix)
-    return None
 
 
 def _charger(hass: HomeAssistant, device_id: str) -> _Charger:
     """The charger (config subentry) behind an OptiVGI charger device, on a loaded site."""
     device = dr.async_get(hass).async_get(device_id)
-    if device is not None and (charger_id := _charger_id(device)) is not None:
+    if (
+        device is not None
+        and (charger_id := device.config_subentry_id) is not None
+        and (config_entry := hass.config_entries.async_get_entry(device.config_entry_id))
+        and config_entry.domain == DOMAIN
+    ):
         entry = _loaded_entry(hass, device.config_entry_id)
         subentry = entry.subentries.get(charger_id)
         if subentry is not None and subentry.subentry_type == SUBENTRY_TYPE_CHARGER:
@@ -145,8 +148,6 @@ def _charging_request(charger: ChargerConfig, data: Mapping[str, Any]) -> Chargi
     energy_kwh: float | None = data.get(ATTR_ENERGY_KWH)
     target_soc: float | None = data.get(ATTR_TARGET_SOC)
     departure: datetime | None = data.get(ATTR_DEPARTURE)
-    if energy_kwh is not None and target_soc is not None:
-        raise _invalid(key="energy_and_target_soc")
     if energy_kwh is None and target_soc is None and departure is None:
         raise _invalid(key="empty_request")
     if target_soc is not None and charger.soc_entity is None:
@@ -159,61 +160,61 @@ def _charging_request(charger: ChargerConfig, data: Mapping[str, Any]) -> Chargi
     )
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+#: What the response tells of the site's plan, and of each charger's (`SitePlan.as_dict`).
+_SITE_KEYS = (
+    "start",
+    "last_run",
+    "reason",
+    "algorithm",
+    "status",
+    "message",
+    "budget_kw",
+    "planned_kw",
+    "requested_energy_met_pct",
+    "budget_per_step_kw",
+)
+_CHARGER_KEYS = (
+    "charger_id",
+    "status",
+    "connected",
+    "setpoint_kw",
+    "setpoint_a",
+    "requested_kwh",
+    "planned_kwh",
+    "shortfall_kwh",
+    "departure",
+    "next_change",
+    "error",
+    "profile",
+)
 
 
-def _charger_schedule(plan: ChargerPlan) -> dict[str, Any]:
-    return {
-        "charger_id": plan.charger_id,
-        "status": plan.status.value,
-        "connected": plan.connected,
-        "setpoint_kw": plan.setpoint_kw,
-        "setpoint_a": plan.setpoint_a,
-        "requested_kwh": plan.requested_kwh,
-        "planned_kwh": plan.planned_kwh,
-        "shortfall_kwh": plan.shortfall_kwh,
-        "departure": _iso(plan.departure),
-        "next_change": _iso(plan.next_change),
-        "error": plan.error,
-        "periods": [
-            {"start": change.start.isoformat(), "kw": change.kw} for change in plan.changes
-        ],
-        "profile": plan.profile,
-    }
+def _charger_schedule(plan: dict[str, Any]) -> dict[str, Any]:
+    """A charger's plan, its changes under the response's own name for them, `periods`."""
+    return {key: plan[key] for key in _CHARGER_KEYS} | {"periods": plan["changes"]}
 
 
 def site_schedule(entry: OptiVgiConfigEntry) -> dict[str, Any]:
     """The site's current plan as JSON: site figures, and per charger (by name) its plan."""
     coordinator = entry.runtime_data.coordinator
-    plan: SitePlan = coordinator.data
+    plan = coordinator.data.as_dict()
     chargers: dict[str, Any] = {}
-    for charger in plan.chargers.values():
-        key = (
-            charger.name
-            if charger.name not in chargers
-            else f"{charger.name} ({charger.charger_id})"
-        )
+    for charger in plan["chargers"].values():
+        name = charger["name"]
+        key = name if name not in chargers else f"{name} ({charger['charger_id']})"
         chargers[key] = _charger_schedule(charger)
-    return {
-        "site": entry.title,
-        "start": plan.start.isoformat(),
-        "last_run": plan.last_run.isoformat(),
-        "reason": plan.reason,
-        "algorithm": plan.algorithm,
-        "status": plan.status,
-        "message": plan.message,
-        "resolution_min": coordinator.params.resolution // timedelta(minutes=1),
-        "budget_kw": plan.budget_kw,
-        "planned_kw": plan.planned_kw,
-        "fairness_pct": plan.fairness_pct,
-        "budget_per_step_kw": list(plan.budget_per_step_kw),
-        "chargers": chargers,
-    }
+    return (
+        {"site": entry.title}
+        | {key: plan[key] for key in _SITE_KEYS}
+        | {
+            "resolution_min": coordinator.params.resolution // timedelta(minutes=1),
+            "chargers": chargers,
+        }
+    )
 
 
 async def _replan(entry: OptiVgiConfigEntry, service: str) -> None:
-    await entry.runtime_data.coordinator.async_request_replan(f"service {service}")
+    await entry.runtime_data.coordinator.async_replan_for_user(f"service {service}")
 
 
 @callback

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .charger_config import ChargerConfig
+from .const import ChargerFault
 from .price_source import StepPrices
 from .scm.ev import EV
 from .site_budget import Budget
@@ -23,9 +25,8 @@ class ChargerReading:
     #: Energy still wanted (kWh) and when it must be there.
     requested_kwh: float = 0.0
     departure: datetime | None = None
-    #: Why the charger is not planned freely: a translation key (`unavailable`, `write_failed`,
-    #: `write_timeout`, `not_confirmed`, `script_busy`, `not_following`, `drifted`), or None.
-    fault: str | None = None
+    #: Why the charger is not planned freely (a `ChargerFault` value), or None.
+    fault: ChargerFault | None = None
     fault_detail: str | None = None
     #: Its faults went on for `UNRESPONSIVE_AFTER` writes: no safe command could be confirmed.
     unresponsive: bool = False
@@ -61,6 +62,11 @@ class SiteReading:
     prices: StepPrices | None = None
     #: The current (A) left for planned EVs on L1, L2, L3 now; None without phase limits.
     phase_room_a: tuple[float, ...] | None = None
+    #: The settings the plan is built for: the site's chargers (not the removed ones), a
+    #: switchable charger on the phases it was switched to this cycle.
+    configs: Mapping[str, ChargerConfig] = field(default_factory=dict)
+    #: Each price and solar source's fault this cycle (a translation key; None: it was read).
+    source_faults: Mapping[str, str | None] = field(default_factory=dict)
 
     def floor_per_step(self, steps: int) -> list[float]:
         """What the floors count per step (kW): *Fast* floors only for their own steps."""

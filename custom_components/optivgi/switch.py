@@ -82,7 +82,7 @@ class OptiVgiControlSwitch(OptiVgiEntity, SwitchEntity):
     async def _async_set(self, *, on: bool) -> None:
         self.coordinator.store.set_control_chargers(control=on)
         self.async_write_ha_state()
-        await self.coordinator.async_request_replan("control chargers switched")
+        await self.coordinator.async_replan_for_user("control chargers switched")
 
 
 class OptiVgiSolarKeepMinSwitch(OptiVgiControlEntity, SwitchEntity):

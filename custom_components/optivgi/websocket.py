@@ -6,7 +6,6 @@ a charger added): the entry's coordinator is replaced then, the subscription is 
 """
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any, Final
 
 from homeassistant.components.websocket_api import async_register_command
@@ -34,27 +33,31 @@ def async_setup_websocket(hass: HomeAssistant) -> None:
     async_register_command(hass, ws_subscribe_plan)
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+#: What the card reads of the site's plan and of each charger's (`SitePlan.as_dict`).
+_SITE_KEYS = ("start", "last_run", "limit_kw", "budget_kw", "budget_per_step_kw", "planned_kw")
+_CHARGER_KEYS = (
+    "name",
+    "status",
+    "connected",
+    "setpoint_kw",
+    "requested_kwh",
+    "planned_kwh",
+    "shortfall_kwh",
+    "departure",
+)
 
 
-def _charger(plan: ChargerPlan, texts: Mapping[str, str]) -> dict[str, Any]:
-    why = plan.why
-    return {
-        "id": plan.charger_id,
-        "name": plan.name,
-        "status": plan.status.value,
-        "connected": plan.connected,
-        "setpoint_kw": plan.setpoint_kw,
-        "requested_kwh": plan.requested_kwh,
-        "planned_kwh": plan.planned_kwh,
-        "shortfall_kwh": plan.shortfall_kwh,
-        "departure": _iso(plan.departure),
-        "changes": [[change.start.isoformat(), change.kw] for change in plan.changes],
-        "why": None
-        if why is None
-        else {"key": why.key, "placeholders": why.placeholders, "text": render(why, texts)},
-    }
+def _charger(plan: ChargerPlan, fields: dict[str, Any], texts: Mapping[str, str]) -> dict[str, Any]:
+    """The card's charger: its plan's fields (`fields`), changes as pairs, `why` with its text."""
+    why = fields["why"]
+    return (
+        {"id": plan.charger_id}
+        | {key: fields[key] for key in _CHARGER_KEYS}
+        | {
+            "changes": [list(change.as_pair()) for change in plan.changes],
+            "why": None if why is None else why | {"text": render(plan.why, texts)},
+        }
+    )
 
 
 def plan_message(
@@ -64,18 +67,18 @@ def plan_message(
 
     Times are ISO 8601 (UTC), powers kW, energies kWh; `step_s` is the length of one budget step.
     """
-    return {
-        "entry_id": entry.entry_id,
-        "site": entry.title,
-        "start": plan.start.isoformat(),
-        "last_run": plan.last_run.isoformat(),
-        "step_s": entry.runtime_data.coordinator.params.resolution.total_seconds(),
-        "limit_kw": plan.limit_kw,
-        "budget_kw": plan.budget_kw,
-        "budget_per_step_kw": list(plan.budget_per_step_kw),
-        "planned_kw": plan.planned_kw,
-        "chargers": [_charger(charger, texts) for charger in plan.chargers.values()],
-    }
+    fields = plan.as_dict()
+    return (
+        {"entry_id": entry.entry_id, "site": entry.title}
+        | {key: fields[key] for key in _SITE_KEYS}
+        | {
+            "step_s": entry.runtime_data.coordinator.params.resolution.total_seconds(),
+            "chargers": [
+                _charger(charger, fields["chargers"][cid], texts)
+                for cid, charger in plan.chargers.items()
+            ],
+        }
+    )
 
 
 def _sites(hass: HomeAssistant) -> list[OptiVgiConfigEntry]:
@@ -96,25 +99,37 @@ def ws_sites(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, A
     )
 
 
+def _chosen_site(hass: HomeAssistant, msg: dict[str, Any]) -> OptiVgiConfigEntry | str:
+    """The site a subscription asks for (by `entry_id`, by name, or the only one), or why not."""
+    sites = _sites(hass)
+    if "entry_id" in msg:
+        sites = [entry for entry in sites if entry.entry_id == msg["entry_id"]]
+    elif "site" in msg:
+        sites = [entry for entry in sites if entry.title == msg["site"]]
+    if len(sites) == 1:
+        return sites[0]
+    if "entry_id" in msg or "site" in msg:
+        return "No such site"
+    return "Pick a site: there is not exactly one"
+
+
 @websocket_command(
-    {probatio.Required("type"): TYPE_SUBSCRIBE_PLAN, probatio.Optional("entry_id"): str}
+    {
+        probatio.Required("type"): TYPE_SUBSCRIBE_PLAN,
+        # A dashboard kept in YAML names its site: an entry id differs on every install.
+        probatio.Exclusive("entry_id", "site"): str,
+        probatio.Exclusive("site", "site"): str,
+    }
 )
 @async_response
 async def ws_subscribe_plan(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
-    """Send the site's plan now and after every cycle; without `entry_id`, the only site."""
-    sites = _sites(hass)
-    if "entry_id" in msg:
-        sites = [entry for entry in sites if entry.entry_id == msg["entry_id"]]
-    if len(sites) != 1:
-        connection.send_error(
-            msg["id"],
-            ERR_NOT_FOUND,
-            "No such site" if "entry_id" in msg else "Pick a site: there is not exactly one",
-        )
+    """Send the site's plan now and after every cycle: by `entry_id`, by name, or the only one."""
+    entry = _chosen_site(hass, msg)
+    if isinstance(entry, str):
+        connection.send_error(msg["id"], ERR_NOT_FOUND, entry)
         return
-    entry = sites[0]
     texts = await async_reason_texts(hass)
     remove_coordinator_listener: CALLBACK_TYPE | None = None
 

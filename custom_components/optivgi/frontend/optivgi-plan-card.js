@@ -48,6 +48,9 @@ class OptiVgiPlanCard extends HTMLElement {
     if (config.entry_id !== undefined && typeof config.entry_id !== "string") {
       throw new Error("entry_id must be the site's config entry id");
     }
+    if (config.site !== undefined && typeof config.site !== "string") {
+      throw new Error("site must be the site's name");
+    }
     if (config.hours !== undefined && !(Number(config.hours) > 0)) {
       throw new Error("hours must be a positive number");
     }
@@ -99,7 +102,7 @@ class OptiVgiPlanCard extends HTMLElement {
     if (!this._hass || !this._config || !this.isConnected) {
       return;
     }
-    const key = this._config.entry_id ?? "";
+    const key = `${this._config.entry_id ?? ""}\n${this._config.site ?? ""}`;
     if (this._unsubscribe && this._subscribedTo === key) {
       return;
     }
@@ -107,6 +110,9 @@ class OptiVgiPlanCard extends HTMLElement {
     const message = { type: "optivgi/subscribe_plan" };
     if (this._config.entry_id) {
       message.entry_id = this._config.entry_id;
+    } else if (this._config.site) {
+      // By name: a dashboard kept in YAML cannot know the entry id of another install.
+      message.site = this._config.site;
     }
     this._subscribedTo = key;
     this._unsubscribe = this._hass.connection.subscribeMessage((plan) => {

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+import math
 import time
 from typing import ClassVar
 
@@ -31,6 +32,8 @@ class ScheduleStatus(StrEnum):
     HEURISTIC = "heuristic"
     #: The linear program failed or timed out; the heuristic's schedule is used instead.
     FALLBACK = "fallback"
+    #: No algorithm reached a schedule: every EV is sent 0 kW (only the runner reports it).
+    FAILED = "failed"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -174,7 +177,10 @@ class Algorithm(ABC):
         return self.result
 
     def get_current_power(self, unit: ChargingRateUnit | None = None) -> dict[EV, ChargingProfile]:
-        """Each EV's limit for the first step only, as a one-period OCPP profile."""
+        """Each EV's limit for the first step only, as a one-period OCPP profile.
+
+        Kept as Opti-VGI's `Algorithm` interface (the integration sends whole profiles).
+        """
         return {ev: ev.current_charging_profile(self.now, unit) for ev in self.evs}
 
     def get_charging_profiles(
@@ -184,5 +190,8 @@ class Algorithm(ABC):
         return {ev: ev.charging_profile(self.now, self.params, unit) for ev in self.evs}
 
     def get_total_energy_charged(self) -> dict[EV, float]:
-        """Energy each EV's schedule delivers (kWh)."""
-        return {ev: ev.energy_charged(self.params) for ev in self.evs}
+        """Energy each EV's schedule delivers (kWh).
+
+        Kept as Opti-VGI's `Algorithm` interface (the integration reads `SchedulingResult`).
+        """
+        return {ev: math.fsum(ev.power) * self.params.step_hours for ev in self.evs}

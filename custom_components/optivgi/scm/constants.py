@@ -13,8 +13,10 @@ from typing import Final
 #: voltage for 120/240 V (North America) installations.
 DEFAULT_VOLTAGE: Final = 230.0
 
-#: Phases a charger uses when it does not say.
-DEFAULT_PHASES: Final = 1
+#: Phases an `EV` (and a current given without its phases) is taken to draw on when nothing
+#: says: one, the least a car charges on. Apart from a charger's setting in Home Assistant,
+#: which starts at three (`const.DEFAULT_CHARGER_PHASES`).
+DEFAULT_EV_PHASES: Final = 1
 
 #: Length of one scheduling step.
 DEFAULT_RESOLUTION: Final = timedelta(minutes=5)

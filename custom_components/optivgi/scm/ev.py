@@ -18,7 +18,7 @@ from .constants import (
     CHARGING_PROFILE_KIND,
     CHARGING_PROFILE_PURPOSE,
     CHARGING_PROFILE_STACK_LEVEL,
-    DEFAULT_PHASES,
+    DEFAULT_EV_PHASES,
     DEFAULT_VOLTAGE,
     SchedulingParameters,
 )
@@ -27,12 +27,12 @@ type ChargingProfile = dict[str, Any]
 """An OCPP 1.6 `csChargingProfiles` object (SetChargingProfile.req), JSON-ready."""
 
 
-def amps_to_kw(amps: float, voltage: float | None = None, phases: int = DEFAULT_PHASES) -> float:
+def amps_to_kw(amps: float, voltage: float | None = None, phases: int = DEFAULT_EV_PHASES) -> float:
     """Power (kW) drawn at `amps` per phase; `voltage` (V, phase to neutral) defaults to 230 V."""
     return amps * (voltage or DEFAULT_VOLTAGE) * phases / 1000
 
 
-def kw_to_amps(kw: float, voltage: float | None = None, phases: int = DEFAULT_PHASES) -> float:
+def kw_to_amps(kw: float, voltage: float | None = None, phases: int = DEFAULT_EV_PHASES) -> float:
     """Current per phase (A) that draws `kw`; `voltage` (V, phase to neutral) defaults to 230 V."""
     return kw * 1000 / ((voltage or DEFAULT_VOLTAGE) * phases)
 
@@ -44,20 +44,12 @@ class ChargingRateUnit(StrEnum):
     A = "A"
 
     def from_kw(
-        self, kw: float, voltage: float | None = None, phases: int = DEFAULT_PHASES
+        self, kw: float, voltage: float | None = None, phases: int = DEFAULT_EV_PHASES
     ) -> float:
         """Express a power in kW in this unit: W, or A per phase."""
         if self is ChargingRateUnit.W:
             return kw * 1000
         return kw_to_amps(kw, voltage, phases)
-
-    def to_kw(
-        self, value: float, voltage: float | None = None, phases: int = DEFAULT_PHASES
-    ) -> float:
-        """Convert a value in this unit (W, or A per phase) to kW."""
-        if self is ChargingRateUnit.W:
-            return value / 1000
-        return amps_to_kw(value, voltage, phases)
 
 
 def _ocpp_limit(value: float) -> float:
@@ -125,7 +117,7 @@ class EV:
     #: Phase-to-neutral voltage (V); None uses `DEFAULT_VOLTAGE` (230 V).
     voltage: float | None = None
     #: Phases the charger supplies (1 or 3; 2 for the rare 2-phase installation).
-    phases: int = DEFAULT_PHASES
+    phases: int = DEFAULT_EV_PHASES
     #: Which site phases (0 = L1, 1 = L2, 2 = L3) the car draws from, for per-phase fuses; its
     #: length is the number of phases the car really uses (at most `phases`). None: all three
     #: evenly on a 3-phase charger, L1 (and L2 for 2 phases) otherwise.
@@ -202,10 +194,6 @@ class EV:
         steps = (self.departure_time - now) // params.resolution
         return max(0, min(steps, params.steps))
 
-    def energy_charged(self, params: SchedulingParameters) -> float:
-        """Energy the schedule delivers (kWh)."""
-        return math.fsum(self.power) * params.step_hours
-
     def _profile(
         self,
         now: datetime,
@@ -250,6 +238,8 @@ class EV:
         self, now: datetime, unit: ChargingRateUnit | None = None
     ) -> ChargingProfile:
         """Only the first step's limit, for chargers that take one set-point at a time.
+
+        Kept as Opti-VGI's interface: `Algorithm.get_current_power` is made of it.
 
         It has no duration: it holds until the next cycle replaces it, instead of expiring into
         the charger's default (often its full power).

@@ -1,8 +1,9 @@
 """`PulpNumericalAlgorithm`: the optimal schedule from a linear program (DESIGN §2).
 
-The name is Opti-VGI's. The model is the one a PuLP user would write (`pulp_formulation.py`
+The name is Opti-VGI's. The model is the one a PuLP user would write (`tests/pulp_oracle.py`
 holds exactly that, as the test oracle), but it is assembled from arrays and handed to HiGHS
-directly (`linear_program.py`): building it through PuLP costs more than solving it.
+directly (`linear_program.py`): building it through PuLP costs more than solving it, and the
+integration does not need PuLP at all.
 
 The LP is solved without minimum powers first; if its optimum already respects them, it is
 optimal. (On a large site with minimums, GoAlgorithm's schedule is first checked against the

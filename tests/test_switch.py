@@ -1,37 +1,39 @@
-"""The site's controls: a re-plan button and the "control chargers" switch (a dry run)."""
+"""The site's "control chargers" switch (a dry run); without a grid meter, no Solar minimum switch.
 
-from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON
+The Solar minimum switch is tested in `test_charger_controls.py`
+(`test_solar_can_keep_its_minimum_below_the_surplus`).
+"""
+
+from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from syrupy.assertion import SnapshotAssertion
 
-from .ha_site import (
-    async_setup_helpers,
-    async_setup_site,
-    current,
-    set_site_limit,
-    settle,
-    site_entry,
-)
+from .ha_site import current, set_site_limit, settle
 
-BUTTON = "button.home_re_plan_now"
 SWITCH = "switch.home_control_chargers"
 
 
-async def test_the_button_runs_a_cycle(hass: HomeAssistant) -> None:
-    await async_setup_helpers(hass, ("driveway",))
-    entry = await async_setup_site(hass, site_entry(("driveway",)))
-    coordinator = entry.runtime_data.coordinator
-    before = coordinator.cycles
-    await hass.services.async_call("button", "press", {ATTR_ENTITY_ID: BUTTON}, blocking=True)
-    await settle(hass)
-    assert coordinator.cycles == before + 1
-    assert coordinator.data.reason == "button"
+@pytest.fixture
+def platforms() -> list[Platform]:
+    return [Platform.SWITCH]
+
+
+async def test_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    init_integration: MockConfigEntry,
+) -> None:
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
 
 
 async def test_a_dry_run_plans_but_writes_nothing_and_survives_a_restart(
-    hass: HomeAssistant,
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    await async_setup_helpers(hass, ("driveway",))
-    entry = await async_setup_site(hass, site_entry(("driveway",)))
+    entry = init_integration
     hass.states.async_set("binary_sensor.driveway_plug", "on")
     await settle(hass)
     assert current(hass, "driveway") == 16.0

@@ -1,12 +1,14 @@
 """The charging LP written plainly in PuLP, one variable per EV and step: the reference model.
 
 With per-phase limits each step also has one row per phase (`_phase_rows`).
-`linear_program.py` builds the same stages from arrays for speed; tests check that both reach the
-same optima, and the benchmark times this one to show what building through PuLP costs.
+`scm/linear_program.py` builds the same stages from arrays for speed; tests check that both reach
+the same optima, and the benchmark (`scripts/bench.py`) times this one to show what building
+through PuLP costs. It lives with the tests so that the integration does not need PuLP: PuLP is a
+test requirement (`requirements_test.txt`), not one Home Assistant installs.
 
 Leximin fairness is found here the slow, independent way: after each round's largest common
 fraction, every EV still free is asked whether it alone could get more (one LP each); those that
-cannot keep the fraction, the others go on. `linear_program.py` reads the same from the duals.
+cannot keep the fraction, the others go on. `scm/linear_program.py` reads the same from the duals.
 """
 
 from collections.abc import Callable
@@ -17,10 +19,10 @@ import numpy as np
 from numpy.typing import NDArray
 import pulp
 
-from .constants import TOLERANCE
-from .linear_program import STAGE_SLACK, StageOptima, step_costs
-from .problem import FloatArray, ScheduleProblem
-from .tariff import track_buffers
+from custom_components.optivgi.scm.constants import TOLERANCE
+from custom_components.optivgi.scm.linear_program import STAGE_SLACK, StageOptima, step_costs
+from custom_components.optivgi.scm.problem import FloatArray, ScheduleProblem
+from custom_components.optivgi.scm.tariff import track_buffers
 
 
 class PulpFormulationError(RuntimeError):
