@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 import statistics
 
-from bench import evs_of, params_of, problem_of
+from bench import algorithm_of, evs_of, params_of, problem_of
 from bench_scenarios import FAMILIES, Scenario
 from core_import import register_core_packages
 import numpy as np
@@ -112,14 +112,7 @@ def go_against_lp(family: str, n_evs: int, steps: int, seconds: int, seeds: int)
         scores = {}
         for algorithm in (PulpNumericalAlgorithm, GoAlgorithm):
             evs = evs_of(scenario)
-            algorithm(
-                evs,
-                scenario.limit_kw,
-                scenario.now,
-                params_of(scenario),
-                scenario.prices,
-                phase_limits_a=scenario.phase_limits_a,
-            ).calculate()
+            algorithm_of(algorithm, scenario, evs).calculate()
             power = np.array([ev.power for ev in evs])
             scores[algorithm] = Score.of(problem, power)
             if algorithm is GoAlgorithm:
