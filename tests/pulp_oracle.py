@@ -170,7 +170,7 @@ def _hold_track(
 
 #: A fraction that rises by less than this is not "more" (LP round-off).
 _RISE = 1e-7
-#: What a held round's fraction may give up: as little as `_RISE`, far below every test's tolerance.
+#: What a held round's fraction may give up where HiGHS finds it infeasible held exactly.
 _HOLD_SLACK = 1e-7
 
 
@@ -196,15 +196,20 @@ def _leximin(
             model += delivered[i] >= phi * problem.energy_kwh[i], f"fair_{rounds}_{i}"
         level = solve(phi + 0, pulp.LpMaximize)
         first = level if first is None else first
-        # Absolute slack as well: held at exactly its optimum, a round's fraction made the next
-        # probe infeasible to HiGHS (`base` 4 x 480, seed 1), within its feasibility tolerance.
-        model += phi >= level * (1 - STAGE_SLACK) - _HOLD_SLACK, f"hold_fairness_{rounds}"
+        phi.lowBound = level * (1 - STAGE_SLACK)  # held
         if level >= 1 - _RISE:
             break
+        try:
+            rises = [solve(delivered[i] + 0, pulp.LpMaximize) for i in free]
+        except PulpFormulationError:
+            # Held at exactly its optimum, a round's fraction made a probe infeasible to HiGHS
+            # (`base` 4 x 480, seed 1), within its feasibility tolerance: hold it a little lower.
+            phi.lowBound = level * (1 - STAGE_SLACK) - _HOLD_SLACK
+            rises = [solve(delivered[i] + 0, pulp.LpMaximize) for i in free]
         still_free = [
             i
-            for i in free
-            if solve(delivered[i] + 0, pulp.LpMaximize) / problem.energy_kwh[i] > level + _RISE
+            for i, most in zip(free, rises, strict=True)
+            if most / problem.energy_kwh[i] > level + _RISE
         ]
         if len(still_free) == len(free):  # no EV is blocked: never expected at an optimum
             break
