@@ -362,6 +362,27 @@ async def test_duplicate_site_name_is_an_error_on_the_name(
     assert_form(result, "charger", CONFIG)
 
 
+async def test_a_site_renamed_in_home_assistants_menu_is_known_by_its_new_name(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    # Home Assistant's own Rename changes only the title; the site is what it shows.
+    hass.config_entries.async_update_entry(site, title="Home North")
+    result = await site.start_reconfigure_flow(hass)
+    assert assert_form(result, "reconfigure", CONFIG) == {CONF_NAME: "Home North"}
+    hass.config_entries.flow.async_abort(result["flow_id"])
+
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    shown = {CONF_NAME: "home north", **SETTINGS_INPUT}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], shown)
+    assert_form(result, "user", CONFIG, {CONF_NAME: "already_configured"})
+    # Until the site is set up again its id is still the old name's: that name stays taken
+    # rather than two entries sharing one unique id.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**shown, CONF_NAME: "Home"}
+    )
+    assert_form(result, "user", CONFIG, {CONF_NAME: "already_configured"})
+
+
 async def test_same_site_name_in_another_flow_is_an_error_on_the_name(
     hass: HomeAssistant,
 ) -> None:

@@ -3,14 +3,25 @@
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.loader import async_get_custom_components
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.optivgi.const import DOMAIN, EVENT_SCHEDULE_UPDATED
+from custom_components.optivgi.const import (
+    CONF_ALGORITHM,
+    CONF_HORIZON_H,
+    CONF_REPLAN_MIN,
+    CONF_RESOLUTION_MIN,
+    CONF_SAFETY_MARGIN_KW,
+    CONF_SITE_LIMIT_KW,
+    DOMAIN,
+    EVENT_SCHEDULE_UPDATED,
+)
 from custom_components.optivgi.models import ChargerStatus
 
 from .ha_site import (
@@ -141,3 +152,29 @@ async def test_removing_a_charger_removes_its_device_and_entities(hass: HomeAssi
         for e in er.async_entries_for_config_entry(registry, entry.entry_id)
         if garage in e.unique_id
     ]
+
+
+async def test_a_site_renamed_in_home_assistants_menu_takes_the_new_name_for_good(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    # Home Assistant's Rename changes the title; the reload it starts brings the rest in line,
+    # so the old name is free for another site.
+    site = init_integration
+    hass.config_entries.async_update_entry(site, title="Home North")
+    await hass.async_block_till_done()
+    assert site.state is ConfigEntryState.LOADED
+    assert (site.unique_id, site.data[CONF_NAME]) == ("home_north", "Home North")
+
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    settings = {
+        CONF_ALGORITHM: "pulp",
+        CONF_RESOLUTION_MIN: "5",
+        CONF_HORIZON_H: 12,
+        CONF_REPLAN_MIN: 5,
+        CONF_SAFETY_MARGIN_KW: 0.0,
+        CONF_SITE_LIMIT_KW: 11.0,
+    }
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Home", **settings}
+    )
+    assert (result["type"], result["step_id"]) == (FlowResultType.FORM, "charger")

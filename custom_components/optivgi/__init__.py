@@ -12,6 +12,7 @@ from .coordinator import OptiVgiConfigEntry, OptiVgiCoordinator, OptiVgiRuntimeD
 from .safety_net import async_install_safety_nets, async_remove_safety_nets
 from .services import async_setup_services
 from .site_controls import ChargeMode
+from .site_name import async_sync_site_name
 from .store import RequestStore, async_remove_store
 from .websocket import async_setup_websocket
 
@@ -40,6 +41,7 @@ def _retired_key(entry_id: str) -> str:
 
 async def async_setup_entry(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> bool:
     """Load a site: its requests, its worker's first plan, its sensors and its triggers."""
+    async_sync_site_name(hass, entry)  # before the update listener: no reload for it
     store = RequestStore(hass, entry.entry_id)
     await store.async_load()
     store.retain_chargers(set(entry.subentries))

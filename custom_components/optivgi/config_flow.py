@@ -3,7 +3,8 @@
 Stored shapes (others read them):
 
 - `entry.data = {CONF_NAME: name}`, `entry.title = name`, `entry.unique_id = slugify(name)`
-  (the reconfigure step edits them).
+  (the reconfigure step edits them; Home Assistant's own Rename edits the title, and
+  `site_name.py` brings the other two in line when the site is set up again).
 - `entry.options` = the site settings of `SITE_SETTINGS_SCHEMA` (the options flow edits them):
   floats in kW, ints in minutes or hours, `CONF_ALGORITHM` an `AlgorithmChoice` value. An
   optional entity that is not set is absent.
@@ -39,6 +40,7 @@ from homeassistant.util import slugify
 from .charger_flow import ChargerSteps, ChargerSubentryFlowHandler
 from .const import DOMAIN, SUBENTRY_TYPE_CHARGER
 from .flow_validation import settings_from_input, settings_suggestions, validate_settings
+from .site_name import site_name_taken
 from .site_schemas import DEFAULT_SITE_SETTINGS, SITE_NAME_SCHEMA, SITE_SCHEMA, SITE_SETTINGS_SCHEMA
 
 
@@ -102,7 +104,7 @@ class OptiVgiConfigFlow(
             await self.async_set_unique_id(None)
             return "invalid_name"
         unique_id = slugify(name)
-        if self._site_name_taken(unique_id):
+        if site_name_taken(self.hass, name):
             await self.async_set_unique_id(None)
             return "already_configured"
         try:
@@ -110,11 +112,6 @@ class OptiVgiConfigFlow(
         except AbortFlow:  # another flow is creating a site of this name
             return "already_in_progress"
         return None
-
-    def _site_name_taken(self, unique_id: str, own: ConfigEntry | None = None) -> bool:
-        """Whether a site other than `own` has this unique ID (its name's slug)."""
-        other = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id)
-        return other is not None and (own is None or other.entry_id != own.entry_id)
 
     async def async_step_charger(
         self, user_input: dict[str, Any] | None = None
@@ -142,13 +139,13 @@ class OptiVgiConfigFlow(
         """Rename the site (its settings are the options); the name must not be another site's."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
-        name: str = entry.data.get(CONF_NAME, entry.title)
+        name = entry.title  # Home Assistant's own Rename changes only the title
         if user_input is not None:
             name = user_input[CONF_NAME].strip()
             unique_id = slugify(name)
             if not name:
                 errors[CONF_NAME] = "invalid_name"
-            elif self._site_name_taken(unique_id, entry):
+            elif site_name_taken(self.hass, name, entry.entry_id):
                 errors[CONF_NAME] = "already_configured"
             else:
                 changes: dict[str, Any] = {
