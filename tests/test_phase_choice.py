@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from freezegun import freeze_time
-from homeassistant.core import HomeAssistant, ServiceCall, State
+from homeassistant.core import HomeAssistant, ServiceCall, State, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import translation
 from homeassistant.util import dt as dt_util
@@ -111,6 +111,9 @@ class Calls(list[ServiceCall]):
         super().__init__()
         self.made = asyncio.Event()
 
+    # A callback: Home Assistant runs a plain function in its executor, and an asyncio event
+    # set from there may never wake the loop (the test then hung under load).
+    @callback
     def append(self, call: ServiceCall) -> None:
         super().append(call)
         self.made.set()
