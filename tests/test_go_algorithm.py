@@ -11,13 +11,15 @@ import pytest
 from custom_components.optivgi.scm.algorithm import ScheduleStatus
 from custom_components.optivgi.scm.constants import SchedulingParameters
 from custom_components.optivgi.scm.ev import EV
-from custom_components.optivgi.scm.go_algorithm import GoAlgorithm, go_schedule
-from custom_components.optivgi.scm.go_fill import fair, top_up
-from custom_components.optivgi.scm.go_place import Site, place
-from custom_components.optivgi.scm.go_shift import shift
-from custom_components.optivgi.scm.minimums import Score
+from custom_components.optivgi.scm.go_algorithm import (
+    GoAlgorithm,
+    _fair,
+    _shift,
+    _top_up,
+    go_schedule,
+)
+from custom_components.optivgi.scm.go_place import Site
 from custom_components.optivgi.scm.problem import ScheduleProblem
-from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
 from custom_components.optivgi.scm.tariff import MILESTONES, TRACK_SHARE, track_buffers, track_end
 
 NOW = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
@@ -329,7 +331,7 @@ def test_a_contested_car_keeps_its_buffer_in_the_first_half() -> None:
     algorithm, power = run(evs, [10.0] * steps, prices)
     problem = algorithm.problem
     site = Site.of(problem)
-    cheapest = shift(site, top_up(site, fair(site)))  # the shift without the buffer
+    cheapest = _shift(site, _top_up(site, _fair(site)))  # the shift without the buffer
     assert cheapest[0, :8].sum() == 0.0
     assert cheapest[0, 8:12].sum() == pytest.approx(10.0)
     earliest, contested = earliest_and_contested(problem)
@@ -378,106 +380,3 @@ def test_with_prices_every_hard_constraint_and_every_contested_buffer_holds(
     ):
         got = np.bincount(ev_of[early], weights=kwh[early], minlength=problem.n_evs)
         assert (got >= buffers - 1e-6).all(), milestone
-
-
-def lp_score(
-    evs: list[EV],
-    limit: list[float],
-    step: timedelta = STEP,
-    prices: list[float] | None = None,
-    phase_limits: list[list[float]] | None = None,
-) -> tuple[ScheduleProblem, Score, Score]:
-    """The problem, the LP's `Score` and GoAlgorithm's on copies of `evs`."""
-    params = SchedulingParameters(resolution=step, horizon=step * len(limit))
-    scores = []
-    for algorithm_cls in (PulpNumericalAlgorithm, GoAlgorithm):
-        copies = [dataclasses.replace(ev) for ev in evs]
-        algorithm = algorithm_cls(copies, limit, NOW, params, prices, phase_limits_a=phase_limits)
-        algorithm.calculate()
-        power = np.array([ev.power for ev in copies], dtype=np.float64)
-        assert algorithm.problem.violations(power) == []
-        scores.append(Score.of(algorithm.problem, power))
-    return algorithm.problem, scores[0], scores[1]
-
-
-def test_a_round_off_part_does_not_start_a_step_below_the_minimum() -> None:
-    # The last step's part is 1e-12 kWh: written into the row, the step would count as used
-    # and a later placement could add less than the minimum to it.
-    row, spare = np.zeros(2), np.ones(2)
-    got = place(np.ones(2), row, spare, need=1.0 + 1e-12, low=0.5, most=2.0)
-    assert row.tolist() == [1.0, 0.0]
-    assert got == pytest.approx(1.0)
-
-
-def test_a_rest_below_the_minimum_borrows_from_a_step_the_row_already_uses() -> None:
-    # 0.3 kWh is below one step at the 0.5 kWh minimum and may not be raised to it: step 1
-    # takes the minimum, 0.2 of it lent by step 0, which stays above the minimum.
-    row, spare = np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0])
-    got = place(np.full(3, 2.0), row, spare, need=0.3, low=0.5, most=0.3)
-    assert got == pytest.approx(0.3)
-    assert row == pytest.approx([0.8, 0.5, 0.0])
-    assert spare == pytest.approx([0.2, 0.5, 0.0])
-
-
-def test_an_ev_leaves_room_for_a_later_ev_s_minimum() -> None:
-    # "a" (no minimum, least slack) is placed first. Before, it left each step only what "b"
-    # was expected to want there (1/8 of 2 kWh), below b's 4 kW minimum: b got a step only
-    # after a gave up energy, and the smallest fraction was 0.875. Now a leaves b's minimum.
-    evs = [
-        make_ev("a", energy=10, max_kw=6, end=8),
-        make_ev("b", energy=2, max_kw=7, min_kw=4, end=8),
-    ]
-    _, lp, go = lp_score(evs, [7.0] * 8)
-    assert lp.min_fraction == pytest.approx(1.0)
-    assert go.min_fraction == pytest.approx(1.0)
-    assert go.energy_kwh == pytest.approx(12.0)
-
-
-def test_a_buffer_may_sit_in_the_cheapest_steps_before_its_milestone() -> None:
-    # "b" takes half of the limit in steps 0-3, so a's earliest plan is contested there. Before,
-    # a kept half of each contested step in that very (dear) step: 25 % above the LP's cost per
-    # kWh. Now its buffer (half of 5 kWh by step 6) sits in the cheap steps 4-5, as in the LP.
-    evs = [
-        make_ev("a", energy=10, max_kw=10, end=12),
-        make_ev("b", energy=5, max_kw=5, end=4),
-    ]
-    prices = [0.4] * 4 + [0.1] * 2 + [0.4] * 4 + [0.1] * 2
-    problem, lp, go = lp_score(evs, [10.0] * 12, prices=prices)
-    assert go.energy_kwh == pytest.approx(lp.energy_kwh, rel=1e-6)
-    assert go.cost / go.energy_kwh <= 1.01 * lp.cost / lp.energy_kwh
-    _, power = run([dataclasses.replace(ev) for ev in evs], [10.0] * 12, prices)
-    assert power[0, :6].sum() * HOURS >= TRACK_SHARE * 5.0 - 1e-9
-    assert power[0, 4:6].sum() * HOURS == pytest.approx(5.0)
-    assert problem.energy_cost(power) == pytest.approx(3.0)
-
-
-def test_at_an_equal_smallest_fraction_the_fill_with_more_energy_wins() -> None:
-    # "a" can take only 2.6 % of its request (its stay is short), so every probe of the
-    # bisection scores that. Before, the first such probe was kept, with small targets for "b"
-    # and "c"; the top-up then left a 3-phase car short of room (78 % of the LP's energy).
-    half_hour = timedelta(minutes=30)
-
-    def ev(ev_id: str, start: int, end: int, *, energy: float, low: float, high: float) -> EV:
-        wiring = {"a": (0,), "b": (2,), "c": None}[ev_id]
-        return EV(
-            ev_id=ev_id,
-            active=start <= 0,
-            min_power=low,
-            max_power=high,
-            arrival_time=NOW + half_hour * start,
-            departure_time=NOW + half_hour * end,
-            energy=energy,
-            phases=3 if wiring is None else 1,
-            site_phases=wiring,
-        )
-
-    evs = [
-        ev("a", 0, 9, energy=41.65, low=1.38, high=7.4),
-        ev("b", 8, 36, energy=38.0, low=1.38, high=3.7),
-        ev("c", 2, 25, energy=49.3, low=4.14, high=11.0),
-    ]
-    limit = [5.0] * 8 + [7.0] * 16
-    phases = [[4.0, 7.0, 7.0]] * 8 + [[9.5, 9.5, 9.5]] * 16
-    _, lp, go = lp_score(evs, limit, half_hour, phase_limits=phases)
-    assert go.min_fraction >= 0.97 * lp.min_fraction
-    assert go.energy_kwh >= 0.97 * lp.energy_kwh

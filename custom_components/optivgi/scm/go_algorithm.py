@@ -11,19 +11,13 @@ each with numpy over all steps (no loop over cells):
    fraction `phi`, found by bisection from the bound that the total room sets. To try a `phi`, EVs
    are placed by higher priority, then least slack (steps to spare at full power). Each takes full
    power in the steps the other EVs want least (their expected demand over the limit), first
-   leaving room for the demand of the EVs still to come (at least the largest minimum among
-   those that want the step, so none is left a sliver below its minimum), then, if it must,
-   taking that too. A probe that leaves an EV short first makes room for it (`go_fill.boost`).
-   The best placement tried (largest smallest fraction, then most energy) is kept; when two are
-   as fair, both are topped up and the one with more energy wins.
-2. **Top up.** In the same orders, every EV takes what the limit still allows, up to its request
-   (with per-phase limits that can bind, EVs on more phases first). If an EV is still short,
-   every EV moves its energy to the steps the short EVs can use least and they top up again
-   (`make_room`).
+   leaving room for the demand of the EVs still to come (at least their smallest minimum), then,
+   if it must, taking that too. The best placement tried (largest smallest fraction) is kept.
+2. **Top up.** In the same orders, every EV takes what the limit still allows, up to its request.
 3. **Charge early (or cheap).** Each EV (higher priority, then earlier departure) lifts its energy
    and puts it back at full power into the earliest steps with room, or the cheapest (then
    earliest) ones when prices are given. Runs at full power also keep set-point changes few.
-   With a solar surplus (`shift_solar`) each step is two slots: the surplus still unused there
+   With a solar surplus (`_shift_solar`) each step is two slots: the surplus still unused there
    (by the EVs already moved), at the feed-in price, and the rest of the step, at the price
    (without prices: 0 and 1). The EV fills the slots cheapest first (then earliest, solar first),
    so it takes no more of a step than the surplus while a cheaper grid step is free; the surplus
@@ -32,99 +26,240 @@ each with numpy over all steps (no loop over cells):
    minimum, so a step gets 0 or at least the minimum.
 4. **On track.** With prices or a surplus (`ScheduleProblem.priced`), stage 3 first runs without
    them. Where that earliest plan is contested (an EV short of room there charges later), each
-   EV holds by every milestone of its stay `TRACK_SHARE` of its contested energy before it (the
-   buffers of `tariff.py`, `go_track.py`) and places its energy in the cheapest slots that
-   allow it. So in the closed loop it charges early at least half of what it would without
-   prices: energy moved to cheap steps is not all lost to cars that arrive unannounced
-   (`scripts/simulate`). An EV whose energy does not fit so keeps `TRACK_SHARE` of each of its
-   steps before its last milestone and moves the rest (`go_track.place_kept`); if even that
-   does not fit, it keeps its earliest row. The cheapest
-   move runs twice: an EV moved first may take a slot a later EV needed for its buffer, and the
-   second pass lets it go (`prices` 50 x 480: cost per kWh 101.0 % of the LP's, now 100.5 %).
-   Without prices and surplus stage 3 runs once, as described.
+   EV keeps `TRACK_SHARE` of its energy there, at least its minimum, before the last milestone
+   of its stay (`track_keep`, `tariff.py`), and moves only the rest to the cheapest slots. So it
+   meets every buffer of `tariff.py` there, and in the closed loop it charges now at least half
+   of what it would without prices: energy moved to cheap steps is not all lost to cars that
+   arrive unannounced (`scripts/simulate`). An EV whose rest does not fit keeps its earliest
+   row. Without prices and surplus stage 3 runs once, as described.
 
 With per-phase limits each step also keeps `phase[t, p]`, the current (A h) each phase still
 allows: an EV takes at most what its own phases leave (`Site.cap`), and what it takes is
-charged to them (`Site.take`), in every stage. The stages live in `go_fill.py` (1, 2),
-`go_shift.py` (3) and `go_track.py` (4); `go_place.py` places one EV.
+charged to them (`Site.take`), in every stage.
 
 A set-point is 0 or between the EV's minimum and maximum. A step whose remaining room is below an
 EV's minimum is not used by it: that is how EVs take turns, higher priority first, when their
 minimums do not all fit under the limit. A last step below the minimum borrows from the step
-before it (or from one the row already uses); failing that it is raised to the minimum if that
-stays within the target, else dropped, so an EV whose remaining request is below one step at its
-minimum gets nothing more. In stage 1 such a rest may also take one more step at the minimum,
-a little beyond the target. No stage
+before it; failing that it is raised to the minimum if that stays within the target, else dropped,
+so an EV whose remaining request is below one step at its minimum gets nothing more. No stage
 exceeds a request, a window, a maximum or the limit.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 import time
 from typing import override
 
 import numpy as np
 
 from .algorithm import Algorithm, Schedule, ScheduleStatus
-from .go_fill import Plan, fair_plans, top_up
-from .go_place import EPS, Site
-from .go_shift import shift, shift_solar
-from .go_track import Buffers
-from .problem import FloatArray, ScheduleProblem
+from .go_place import EPS, Site, place, place_capped, place_kept, track_keep
+from .problem import FloatArray, IntArray, ScheduleProblem
 
-#: Passes of the cheapest move (stage 4; a third changed nothing on the `prices` family).
-CHEAP_PASSES = 2
+#: Bisection probes after the first: `phi` is found to 1/2**_PROBES of its bound (7 placements,
+#: each N vectorised EV placements; about 2-10 ms at 50 EVs x 480 steps).
+_PROBES = 6
 
 
-def make_room(site: Site, power: FloatArray, plan: Plan) -> FloatArray:
-    """If an EV is still short of its request, move every EV away from the steps it could use.
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Plan:
+    """A placement: rows (kWh) with the steps in `steps` order, the kWh left per step, the EV order.
 
-    Each EV moves its energy (`shift`) to the steps the short EVs can use least, and then every
-    EV tops up again: `(N, T)` kWh per step. The first top-up lets an EV take steps a short EV
-    needed while it had others (`phase-minimums` 10 x 288: energy 93.8 % of the LP's on seed 0,
-    now 98.2 %).
+    `score` is the smallest fraction of its request an EV with a target received (at most `phi`);
+    `ok` says every target was met, but for less than one step at the EV's minimum.
     """
-    got = power.sum(axis=1)
-    short = (site.energy - got > EPS) & (site.reach - got > EPS)
-    if not short.any():
-        return power
-    usable = np.where(short[:, None], np.maximum(site.rate - power, 0.0), 0.0).sum(axis=0)
-    order = np.argsort(usable, kind="stable")
-    rows = shift(replace(site, steps=order), power)[:, order]
-    moved = Plan(
-        power=rows,
-        spare=site.room[order] - rows.sum(axis=0),
-        evs=plan.evs,
-        steps=order,
-        score=plan.score,
-        ok=plan.ok,
-        phase=site.phase_left(rows, order),
+
+    power: FloatArray
+    spare: FloatArray
+    evs: IntArray
+    steps: IntArray
+    score: float
+    ok: bool
+    #: What each phase still allows (A h per step, in `steps` order), or None.
+    phase: FloatArray | None = None
+
+
+def _fill(site: Site, phi: float) -> _Plan:
+    """Place every EV's target for `phi`: slackest EV last, each in the steps others want least."""
+    targets = np.minimum(phi * site.energy, site.reach)
+    share = np.divide(targets, site.reach, out=np.zeros_like(targets), where=site.reach > EPS)
+    load = np.divide(
+        share @ site.rate, site.room, out=np.full_like(site.room, np.inf), where=site.room > 0
     )
-    return top_up(site, moved)
+    peak = site.rate.max(axis=1, initial=0.0)
+    slack = np.divide(site.reach - targets, peak, out=np.zeros_like(targets), where=peak > 0)
+    evs, steps = np.lexsort((slack, site.urgent)), np.argsort(load, kind="stable")
+    rate = site.rate[:, steps]
+    power, spare = np.zeros_like(rate), site.room[steps]
+    phase = None if site.phase is None else site.phase[steps]
+    want = share[:, None] * rate
+    demand, floor = want.sum(axis=0), site.floor[steps]
+    need, low = targets.tolist(), site.low.tolist()
+    most = np.maximum(targets, np.minimum(site.energy, site.low)).tolist()
+    for i in evs.tolist():
+        demand -= want[i]
+        if need[i] > EPS:
+            keep = spare - np.where(demand > EPS, np.maximum(demand, floor), 0.0)
+            np.maximum(keep, 0.0, out=keep)
+            keep = site.cap(i, keep, phase)
+            got = place(rate[i], power[i], keep, need=need[i], low=low[i], most=most[i])
+            spare -= power[i]
+            site.take(i, power[i], phase)
+            if got < need[i] - EPS:
+                place_capped(
+                    site,
+                    i,
+                    rate[i],
+                    power[i],
+                    spare,
+                    phase=phase,
+                    need=need[i] - got,
+                    most=most[i] - got,
+                )
+    got = power.sum(axis=1)
+    ok = bool((got >= targets - site.low - EPS * (1 + targets)).all())
+    placed = targets > EPS
+    score = min(phi, float(np.min(got[placed] / site.energy[placed], initial=phi)))
+    return _Plan(power=power, spare=spare, evs=evs, steps=steps, score=score, ok=ok, phase=phase)
+
+
+def _fair(site: Site) -> _Plan:
+    """The best placement found by bisection on `phi`, from the bound that total room sets."""
+    phis = np.linspace(0.0, 1.0, 257)
+    total = np.minimum(phis[:, None] * site.energy, site.reach).sum(axis=1)
+    usable = np.minimum(site.room, site.rate.sum(axis=0)).sum()
+    upper = float(phis[min(int(np.searchsorted(total, usable + EPS)), 256)])
+    best, lower = _fill(site, upper), 0.0
+    for _ in range(0 if best.ok else _PROBES):
+        phi = (max(lower, best.score) + upper) / 2
+        plan = _fill(site, phi)
+        best = plan if plan.score > best.score else best
+        lower, upper = (phi, upper) if plan.ok else (lower, phi)
+    return best
+
+
+def _top_up(site: Site, plan: _Plan) -> FloatArray:
+    """Let every EV take what is left of the limit, up to its request: (N, T) kWh per step."""
+    rate = site.rate[:, plan.steps]
+    for i in plan.evs:
+        need = site.energy[i] - plan.power[i].sum()
+        if need > EPS:
+            place_capped(
+                site, i, rate[i], plan.power[i], plan.spare, phase=plan.phase, need=need, most=need
+            )
+    power = np.empty_like(plan.power)
+    power[:, plan.steps] = plan.power
+    return power
+
+
+def _shift(site: Site, power: FloatArray, keep: FloatArray | None = None) -> FloatArray:
+    """Move each EV's energy to the earliest (or cheapest) steps with room: (N, T) kWh per step.
+
+    With `keep` (`track_keep`), each EV first keeps its row of it.
+    """
+    rate, rows = site.rate[:, site.steps], power[:, site.steps]
+    spare = site.room[site.steps] - rows.sum(axis=0)
+    phase = _phase_left(site, rows, site.steps)
+    for i in site.early:
+        total = float(rows[i].sum())
+        if total <= EPS:
+            continue
+        row, free = np.zeros_like(rows[i]), np.maximum(spare + rows[i], 0.0)
+        phase_free = None if phase is None else phase.copy()
+        site.take(i, -rows[i], phase_free)
+        room = site.cap(i, free.copy(), phase_free)
+        kept = None if keep is None else keep[i, site.steps]
+        got = place_kept(
+            rate[i], row, room, kept=kept, need=total, low=site.low[i], most=site.energy[i]
+        )
+        if got >= total - EPS:
+            rows[i], spare = row, free - row
+            site.take(i, row, phase_free)
+            phase = phase_free
+    out = np.empty_like(rows)
+    out[:, site.steps] = rows
+    return out
+
+
+def _shift_solar(
+    site: Site, power: FloatArray, problem: ScheduleProblem, keep: FloatArray | None = None
+) -> FloatArray:
+    """`_shift` with a surplus: each EV into its cheapest solar or grid slots (module docstring).
+
+    What an EV keeps (`keep`) uses the surplus first.
+    """
+    grid, discount, surplus = problem.grid_prices(), problem.solar_discount(), problem.surplus_kw
+    if grid is None or discount is None or surplus is None:
+        return _shift(site, power, keep)
+    solar_price = grid - discount  # the feed-in price, or the price where that is lower
+    steps = problem.n_steps
+    # Slots 0..T-1 are the surplus, T..2T-1 the rest: cheapest, then earliest, solar first.
+    order = np.lexsort(
+        (np.repeat([0, 1], steps), np.tile(np.arange(steps), 2), np.append(solar_price, grid))
+    )
+    sun = np.where(discount > 0, surplus * problem.step_hours, 0.0)
+    rows = power.copy()
+    spare = site.room - rows.sum(axis=0)
+    phase = _phase_left(site, rows, np.arange(steps))
+    for i in site.early:
+        total = float(rows[i].sum())
+        if total > EPS:
+            free = np.maximum(spare + rows[i], 0.0)
+            phase_free = None if phase is None else phase.copy()
+            site.take(i, -rows[i], phase_free)
+            cap = np.minimum(site.rate[i], site.cap(i, free, phase_free))
+            solar = np.minimum(cap, sun)
+            slots = np.append(solar, cap - solar)[order]
+            placed, kept = np.zeros_like(slots), None
+            if keep is not None:
+                sunny = np.minimum(keep[i], solar)
+                kept = np.append(sunny, keep[i] - sunny)[order]
+            got = place_kept(
+                slots,
+                placed,
+                slots.copy(),
+                kept=kept,
+                need=total,
+                low=site.low[i],
+                most=site.energy[i],
+            )
+            if got >= total - EPS:
+                both = np.empty_like(placed)
+                both[order] = placed
+                rows[i] = both[:steps] + both[steps:]
+                spare = free - rows[i]
+                site.take(i, rows[i], phase_free)
+                phase = phase_free
+        sun = np.maximum(sun - rows[i], 0.0)
+    return rows
+
+
+def _phase_left(site: Site, rows: FloatArray, steps: IntArray) -> FloatArray | None:
+    """What each phase still allows beside `rows` (kWh, columns in `steps` order), A h."""
+    if site.phase is None or site.amps is None:
+        return None
+    return np.asarray(site.phase[steps] - rows.T @ site.amps, dtype=np.float64)
 
 
 def go_schedule(problem: ScheduleProblem) -> FloatArray:
     """The heuristic's schedule, (N, T) kW; also what the linear program falls back to."""
     site = Site.of(problem)
-    rows = [make_room(site, top_up(site, plan), plan) for plan in fair_plans(site)]
-    power = max(rows, key=lambda row: float(row.sum()))
+    power = _top_up(site, _fair(site))
     if not problem.priced:
-        return shift(site, power) / problem.step_hours
-    earliest = shift(replace(site, steps=np.arange(problem.n_steps)), power)
-    keep = Buffers.of(problem, earliest, site.rate)
-    cheap = earliest
-    for _ in range(CHEAP_PASSES):
-        cheap = (
-            shift(site, cheap, keep)
-            if problem.surplus_kw is None
-            else shift_solar(site, cheap, problem, keep)
-        )
-    return cheap / problem.step_hours
+        return _shift(site, power) / problem.step_hours
+    earliest = _shift(replace(site, steps=np.arange(problem.n_steps)), power)
+    keep = track_keep(problem, earliest, site)
+    shifted = (
+        _shift(site, earliest, keep)
+        if problem.surplus_kw is None
+        else _shift_solar(site, earliest, problem, keep)
+    )
+    return shifted / problem.step_hours
 
 
 class GoAlgorithm(Algorithm):
     """Fair shares by bisection, then top-ups, then charging as early (or cheap) as there is room.
 
-    With prices or a surplus each EV first holds its buffers from its earliest plan (on track).
+    With prices or a surplus each EV first keeps part of its earliest plan (on track).
 
     The stages are in the module docstring; the schedule always satisfies every hard constraint.
     """

@@ -1,14 +1,17 @@
 """GoAlgorithm's site in kWh per step, and how one EV is placed into the room left.
 
 See `go_algorithm.py` for the stages that use them; amounts are kWh per step (kW x step hours),
-phase room A h per step.
+phase room A h per step. With prices or a surplus, `track_keep` is what each EV keeps of the
+earliest plan (its buffers, `tariff.py`), and `place_kept` places the rest after it.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .problem import FloatArray, IntArray, ScheduleProblem
+from .tariff import MILESTONES, TRACK_SHARE, track_end
 
 #: Amounts below this are nothing (kWh); comparisons allow it for round-off.
 EPS = 1e-9
@@ -23,6 +26,7 @@ class Site:
     low: FloatArray
     energy: FloatArray
     reach: FloatArray
+    floor: FloatArray
     urgent: IntArray
     early: IntArray
     steps: IntArray
@@ -42,15 +46,9 @@ class Site:
         if phase is not None and self.amps is not None:
             phase -= kwh[:, None] * self.amps[i][None, :]
 
-    def phase_left(self, rows: FloatArray, steps: IntArray) -> FloatArray | None:
-        """What each phase still allows beside `rows` (kWh, columns in `steps` order), A h."""
-        if self.phase is None or self.amps is None:
-            return None
-        return np.asarray(self.phase[steps] - rows.T @ self.amps, dtype=np.float64)
-
     @classmethod
     def of(cls, problem: ScheduleProblem) -> Site:
-        """Convert a problem."""
+        """Convert a problem; `floor[t]` is the smallest minimum of the EVs that may charge then."""
         dt = problem.step_hours
         kw = np.minimum(problem.max_kw[:, None], problem.limit_kw[None, :])
         phase_room = problem.phase_room_kw()
@@ -70,6 +68,7 @@ class Site:
             low=low,
             energy=problem.energy_kwh,
             reach=rate.sum(axis=1),
+            floor=np.where(rate > 0, low[:, None], np.inf).min(axis=0, initial=np.inf),
             urgent=-problem.priority,
             early=np.lexsort((problem.end, -problem.priority)),
             steps=steps,
@@ -87,8 +86,7 @@ def place(
     from the step before; failing that it is raised to `low` if the row then gains at most `most`,
     else dropped.
     """
-    # A round-off residue (below EPS) is an unused step: more on it must still reach `low`.
-    free = row <= EPS
+    free = row <= 0
     avail = np.minimum(rate - row, spare)
     if low > 0:
         avail[(avail < low) & free] = 0.0
@@ -101,11 +99,7 @@ def place(
     part = max(float(avail[last] - (ends[last] - need)), 0.0)
     avail[last + 1 :] = 0.0
     avail[last] = part
-    if part <= EPS and free[last]:
-        # A round-off part would start a step below the minimum (seen after a shift, pv 10 x 288).
-        avail[last] = 0.0
-        need -= part
-    elif part < low and free[last]:
+    if EPS < part < low and free[last]:
         before = np.flatnonzero(avail[:last])
         lend = low - part
         if before.size and avail[before[-1]] - lend >= (low if free[before[-1]] else 0.0):
@@ -114,28 +108,12 @@ def place(
         elif need + lend <= most + EPS:
             avail[last] = low
             need += lend
-        elif (lender := _lender(row, avail, last, lend, low)) >= 0:
-            avail[lender] -= lend
-            avail[last] = low
         else:
             avail[last] = 0.0
             need -= part
     row += avail
     spare -= avail
     return need
-
-
-def _lender(row: FloatArray, avail: FloatArray, last: int, lend: float, low: float) -> int:
-    """The last step before `last` the row already uses that stays at its minimum after lending.
-
-    A rest below one step at the minimum was dropped when this placement had no step of its
-    own to borrow from, though the row had one from before; with the room kept for later EVs'
-    minimums that left EVs short of their targets (`minimums` 4 x 48, seed 2: smallest
-    fraction 95.6 % of the LP's, now 100 %; `phase-minimums` 10 x 288: worst energy 93.1 %,
-    now 96.2 %). -1 if there is none.
-    """
-    lenders = np.flatnonzero((row[:last] > EPS) & (row[:last] + avail[:last] - lend >= low))
-    return int(lenders[-1]) if lenders.size else -1
 
 
 def place_capped(
@@ -149,7 +127,7 @@ def place_capped(
     need: float,
     most: float,
 ) -> float:
-    """`place` for EV `i` within `spare` and what its phases allow; both are used up in place."""
+    """`_place` for EV `i` within `spare` and what its phases allow; both are used up in place."""
     if phase is None:
         return place(rate, row, spare, need=need, low=float(site.low[i]), most=most)
     before = row.copy()
@@ -157,4 +135,46 @@ def place_capped(
     added = row - before
     spare -= added
     site.take(i, added, phase)
+    return got
+
+
+def track_keep(problem: ScheduleProblem, earliest: FloatArray, site: Site) -> FloatArray:
+    """What each EV keeps of the earliest plan `earliest` ((N, T) kWh per step) with prices.
+
+    In a contested step (an EV below its rate there still charges later: the earliest plan had
+    no room for more), each EV keeps `TRACK_SHARE` of its energy there, raised to its minimum
+    (never above the earliest plan), if the step is before the last milestone of its stay
+    (`tariff.py`). In the closed loop that energy would be at risk (a car that arrives
+    unannounced takes the room it was moved to); where no EV is short of room, all may move.
+    """
+    later = np.cumsum(earliest[:, ::-1], axis=1)[:, ::-1] - earliest
+    short: NDArray[np.bool_] = (earliest < site.rate - EPS) & (later > EPS)
+    contested = np.asarray(short.any(axis=0), dtype=np.bool_)
+    before = np.arange(problem.n_steps)[None, :] < track_end(problem, MILESTONES[-1])[:, None]
+    kept = np.minimum(earliest, np.maximum(TRACK_SHARE * earliest, site.low[:, None]))
+    held = before & contested[None, :] & (earliest > EPS)
+    return np.asarray(np.where(held, kept, 0.0), dtype=np.float64)
+
+
+def place_kept(
+    rate: FloatArray,
+    row: FloatArray,
+    spare: FloatArray,
+    *,
+    kept: FloatArray | None,
+    need: float,
+    low: float,
+    most: float,
+) -> float:
+    """`place` into an empty `row`, after `kept` (within `spare`, `track_keep`); what was added.
+
+    `need` and `most` are for the whole row. Without `kept` this is `place` itself.
+    """
+    if kept is None:
+        return place(rate, row, spare, need=need, low=low, most=most)
+    row += kept
+    np.maximum(spare - kept, 0.0, out=spare)
+    got = float(kept.sum())
+    if need - got > EPS:
+        got += place(rate, row, spare, need=need - got, low=low, most=most - got)
     return got
