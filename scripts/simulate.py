@@ -51,6 +51,7 @@ from custom_components.optivgi.scm.constants import SchedulingParameters  # noqa
 from custom_components.optivgi.scm.ev import EV  # noqa: E402
 from custom_components.optivgi.scm.go_algorithm import GoAlgorithm  # noqa: E402
 from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm  # noqa: E402
+from custom_components.optivgi.scm.warm import WarmStart  # noqa: E402
 
 
 @dataclass
@@ -154,6 +155,7 @@ def simulate(
     per_session = np.full((len(sessions), steps), -1.0)  # -1: not plugged in
     solve_s = []
     cost = solar_kwh = 0.0
+    warm = WarmStart()  # one per site, as the integration keeps it
     for step in range(steps):
         now = DAY_START + step * resolution
         limit[step] = limit_kw(now, chargers, pv_peak_kw)
@@ -165,7 +167,7 @@ def simulate(
         surplus = [pv_surplus(moment, pv_peak_kw) for moment in ahead] if forecast else None
         started = time.perf_counter()
         algorithm_cls(
-            evs, limits, now, params, prices, surplus_kw=surplus, feed_in_price=feed_in
+            evs, limits, now, params, prices, surplus_kw=surplus, feed_in_price=feed_in, warm=warm
         ).calculate()
         solve_s.append(time.perf_counter() - started)
         for index, ev in zip(present, evs, strict=True):

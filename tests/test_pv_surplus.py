@@ -249,8 +249,8 @@ def test_a_previous_plan_keeps_the_solar_cost_in_the_stability_stage() -> None:
 
 
 def test_the_tariff_buffer_still_holds_with_a_surplus() -> None:
-    # Sun only in the second half of the stay: half of the earliest plan's first-half energy
-    # stays in the first half, the rest goes to the sun.
+    # Sun only in the second half of the stay: `TRACK_SHARE` of the earliest plan's first-half
+    # energy stays in the first half, the rest goes to the sun.
     steps = 8
     evs = [ev("a", energy=10.0, max_kw=10.0, steps=steps)]
     surplus = [0.0] * 4 + [10.0] * 4
@@ -260,7 +260,9 @@ def test_the_tariff_buffer_still_holds_with_a_surplus() -> None:
         )
         power = solve_stages(problem, problem.open_cells(), np.zeros(1), 30).power[0]
         assert power[:4].sum() * problem.step_hours == pytest.approx(TRACK_SHARE * 10.0, rel=1e-5)
-        assert power[4:].sum() * problem.step_hours == pytest.approx(5.0, rel=1e-5)
+        assert power[4:].sum() * problem.step_hours == pytest.approx(
+            (1 - TRACK_SHARE) * 10.0, rel=1e-5
+        )
 
 
 def test_the_surplus_is_checked_like_the_prices() -> None:

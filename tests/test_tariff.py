@@ -1,11 +1,17 @@
 """The tariff's buffer: with prices, each car keeps part of its earliest energy early."""
 
+from dataclasses import replace
+from datetime import timedelta
+
 import numpy as np
 import pytest
 
+from custom_components.optivgi.scm.ev import EV
 from custom_components.optivgi.scm.linear_program import solve_stages
 from custom_components.optivgi.scm.problem import ScheduleProblem
+from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
 from custom_components.optivgi.scm.tariff import MILESTONES, TRACK_SHARE, track_buffers, track_end
+from custom_components.optivgi.scm.warm import WarmStart
 
 from .pulp_oracle import solve_with_pulp
 from .scm_factories import NOW, ev, params_for, random_site
@@ -59,3 +65,52 @@ def test_priced_stage_optima_equal_the_pulp_oracle(seed: int) -> None:
     assert ours.optima.energy_kwh == pytest.approx(oracle.optima.energy_kwh, rel=1e-6, abs=1e-6)
     assert ours.optima.cost == pytest.approx(oracle.optima.cost, rel=1e-5, abs=1e-6)
     assert problem.violations(ours.power) == []
+
+
+def test_a_milestone_stays_where_the_stay_puts_it_when_the_plan_is_redone_every_step() -> None:
+    """Re-planned every step, a car keeps its buffer by the middle of its whole stay.
+
+    Prices fall step by step until a cheap evening, so every plan puts the buffer as late as it
+    may. Measured on the stay left from now, the middle moved half a step further with every
+    re-plan; measured on the time left before a fixed middle, the buffer shrank with it, each
+    plan deferring half of what the last one left: 1.25 of the 5 kWh by the middle.
+    """
+    steps, minutes = 24, 15
+    step = timedelta(minutes=minutes)
+    params = params_for(steps, minutes)
+    arrival, departure = NOW - timedelta(minutes=1), NOW + step * steps
+    remaining, delivered_by_middle = 10.0, 0.0
+    warm = WarmStart()
+    for cycle in range(steps // 2):
+        now = NOW + step * cycle
+        car = EV(
+            ev_id="a",
+            active=True,
+            max_power=10.0,
+            arrival_time=arrival,
+            departure_time=departure,
+            energy=remaining,
+        )
+        prices = [0.4 - 0.01 * k if k < 18 else 0.1 for k in range(cycle, cycle + steps)]
+        PulpNumericalAlgorithm([car], [10.0] * steps, now, params, prices, warm=warm).calculate()
+        remaining -= car.power[0] * params.step_hours
+        delivered_by_middle += car.power[0] * params.step_hours
+    # The plan at plug-in could deliver all 10 kWh before the middle (step 12).
+    assert delivered_by_middle >= TRACK_SHARE * 10.0 * (1 - 1e-6)
+    # And no more: the rest still waits for the cheap evening.
+    assert delivered_by_middle == pytest.approx(TRACK_SHARE * 10.0, rel=1e-4)
+
+
+def test_a_car_leaving_beyond_the_horizon_measures_its_milestones_on_the_horizon() -> None:
+    steps = 8
+    car = ev("long stay", energy=5, max_kw=5, end=40, steps=steps)
+    problem = ScheduleProblem.from_evs([car], [10.0] * steps, NOW, params_for(steps))
+    assert problem.stay_steps is not None
+    assert problem.stay_steps[0, 1] == pytest.approx(40.0)
+    assert track_end(problem).tolist() == [4]  # half of the 8 steps it can see, not step 20
+    passed = ev("passed", energy=5, max_kw=5, steps=steps)
+    late = replace(passed, arrival_time=NOW - 4 * timedelta(minutes=15))
+    problem = ScheduleProblem.from_evs([late], [10.0] * steps, NOW, params_for(steps))
+    # Arrived 4 steps ago, leaves in 8: the middle is 2 steps from now, 90 % in 7.
+    assert track_end(problem).tolist() == [2]
+    assert track_end(problem, 0.9).tolist() == [7]

@@ -161,7 +161,8 @@ def _track(run: Run, model: Model) -> None:
         np.append(costs, [0.0] * (model.n_cols - costs.size)),
     )
     kwh = model.values()[: columns.size] * hours
-    for early, buffers in track_buffers(run.problem, columns.ev, columns.steps(), kwh):
+    grid = (columns.ev, columns.steps())
+    for early, buffers in track_buffers(run.problem, *grid, kwh, run.previous_kw):
         cells = np.nonzero(early & (buffers[columns.ev] > TOLERANCE))[0]
         model.add_sum_rows(columns.ev[cells], cells, hours[cells], buffers)
 

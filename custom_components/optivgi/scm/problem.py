@@ -54,6 +54,9 @@ class ScheduleProblem:
     phase_limits_a: FloatArray | None = None
     #: Current (A) each EV draws per kW on each site phase, `(N, 3)` (with `phase_limits_a`).
     amps_per_kw: FloatArray | None = None
+    #: Each EV's arrival and departure in steps from now, not clipped to the horizon, `(N, 2)`;
+    #: None: only the windows are known. The tariff's milestones are fixed points of the stay.
+    stay_steps: FloatArray | None = None
 
     def __post_init__(self) -> None:
         """Per-phase limits need every EV's current per kW."""
@@ -106,6 +109,7 @@ class ScheduleProblem:
         if not np.isfinite(feed_in_price):
             msg = f"feed-in price must be a finite number, got {feed_in_price}"
             raise ValueError(msg)
+        step = params.resolution
         return cls(
             ev_ids=tuple(ev.ev_id for ev in evs),
             start=np.array([ev.arrival_index(now, params) for ev in evs], dtype=np.int64),
@@ -123,6 +127,10 @@ class ScheduleProblem:
             if phase_limits_a is None
             else phase_limits(phase_limits_a, params.steps),
             amps_per_kw=None if phase_limits_a is None else amps_per_kw(evs),
+            stay_steps=np.array(
+                [[(ev.arrival_time - now) / step, (ev.departure_time - now) / step] for ev in evs],
+                dtype=np.float64,
+            ).reshape(len(evs), 2),
         )
 
     @property
