@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from .problem import FloatArray, IntArray, ScheduleProblem
 
-#: Share of the earliest plan's first-half energy each car keeps in its first half with prices.
+#: Share of the earliest plan's energy before each milestone that a car keeps there with prices.
 TRACK_SHARE = 0.5
 #: Points of each stay (shares of it) by which the buffers are held.
 MILESTONES = (0.5, 0.75, 0.9)
