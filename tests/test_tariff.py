@@ -3,6 +3,7 @@
 from dataclasses import replace
 from datetime import timedelta
 
+from hypothesis import HealthCheck, given, settings, strategies as st
 import numpy as np
 import pytest
 
@@ -114,3 +115,41 @@ def test_a_car_leaving_beyond_the_horizon_measures_its_milestones_on_the_horizon
     # Arrived 4 steps ago, leaves in 8: the middle is 2 steps from now, 90 % in 7.
     assert track_end(problem).tolist() == [2]
     assert track_end(problem, 0.9).tolist() == [7]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    prices=st.lists(st.integers(1, 40), min_size=32, max_size=32),
+    stay=st.integers(6, 16),
+    energy=st.floats(1.0, 30.0),
+)
+def test_a_car_replanned_every_step_keeps_its_first_plans_buffer(
+    prices: list[int], stay: int, energy: float
+) -> None:
+    """Whatever the prices, a car alone reaches the middle of its stay with its buffer.
+
+    Its first plan gives it at least `TRACK_SHARE` of what it could take before the middle;
+    every later plan keeps what the one before put there, so the closed loop delivers it.
+    """
+    steps, minutes = 16, 15
+    step = timedelta(minutes=minutes)
+    params = params_for(steps, minutes)
+    middle = -(-stay // 2)  # the first step after the first half of the stay
+    remaining, delivered_by_middle = energy, 0.0
+    warm = WarmStart()
+    for cycle in range(middle):
+        car = EV(
+            ev_id="a",
+            active=True,
+            max_power=7.0,
+            arrival_time=NOW - timedelta(minutes=1),
+            departure_time=NOW + step * stay,
+            energy=remaining,
+        )
+        ahead = [price / 100 for price in prices[cycle : cycle + steps]]
+        now = NOW + step * cycle
+        PulpNumericalAlgorithm([car], [7.0] * steps, now, params, ahead, warm=warm).calculate()
+        remaining -= car.power[0] * params.step_hours
+        delivered_by_middle += car.power[0] * params.step_hours
+    could = min(energy, 7.0 * middle * params.step_hours)
+    assert delivered_by_middle >= TRACK_SHARE * could * (1 - 1e-6) - 1e-6
