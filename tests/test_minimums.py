@@ -8,6 +8,7 @@ import pytest
 
 from custom_components.optivgi.scm.ev import EV
 from custom_components.optivgi.scm.linear_program import FAIRNESS_TOLERANCE, solve_stages
+from custom_components.optivgi.scm.lp_mip import semi_continuous_steps
 from custom_components.optivgi.scm.minimums import (
     ENERGY_PROOF,
     Score,
@@ -155,7 +156,8 @@ def test_the_repair_is_as_fair_and_delivers_as_much_as_the_exact_optimum() -> No
 
     Equal within the repair's tolerances: the smallest fraction within `FAIRNESS_TOLERANCE`,
     the energy within 0.5 % (the issue's bar). Many of them need the mixed-integer search, and
-    some are settled by its reduced model over the cells earlier schedules use.
+    some are settled by its rounded model (the relaxed LP's cells at their minimum held on,
+    over the cells earlier schedules use).
     """
     how: list[str] = []
     for seed in range(40):
@@ -169,7 +171,7 @@ def test_the_repair_is_as_fair_and_delivers_as_much_as_the_exact_optimum() -> No
         assert problem.min_fraction(power) >= exact.min_fraction - FAIRNESS_TOLERANCE, seed
         assert problem.useful_kwh(power) >= exact.energy_kwh * 0.995 - 1e-6, seed
         how.append(result.message or "")
-    assert any("reduced mixed-integer" in message for message in how), how
+    assert any("rounded mixed-integer" in message for message in how), how
 
 
 def test_the_next_cycle_starts_from_the_last_plans_steps() -> None:
@@ -215,3 +217,23 @@ def test_the_next_cycle_starts_from_the_last_plans_steps() -> None:
             energy[car.ev_id] -= car.power[0] * minutes / 60
     assert "mixed-integer" in (messages[0] or "")
     assert messages[1:] == ["LP over the last plan's steps"] * 3
+
+
+def test_the_rounded_mixed_integer_model_keeps_the_cells_it_is_given_on() -> None:
+    # 8 kWh at 4-8 kW fit in two steps of 1 h; holding steps 5 and 6 on, the model can only
+    # choose to add none: the earliest steps it would take otherwise stay off.
+    steps = 8
+    car = make_ev("a", energy=8.0, max_kw=8.0, min_kw=4.0, steps=steps, minutes=60)
+    problem = ScheduleProblem.from_evs([car], [8.0] * steps, NOW, params_for(steps, 60))
+    cells = problem.open_cells()
+    free = semi_continuous_steps(problem, cells, 30)
+    held = np.zeros_like(cells)
+    held[0, [5, 6]] = True
+    fixed = semi_continuous_steps(problem, cells, 30, fixed_on=held)
+    assert free is not None
+    assert fixed is not None
+    assert fixed[0].tolist() == [False] * 5 + [True, True, False]
+    assert free.sum() >= 1
+    # Held on beyond what the request can pay for at the minimum: no schedule.
+    held[0, :3] = True
+    assert semi_continuous_steps(problem, cells, 30, fixed_on=held) is None

@@ -26,6 +26,7 @@ def semi_continuous_steps(
     nodes: int | None = None,
     fraction_floor: float | None = None,
     budget: NodeBudget | None = None,
+    fixed_on: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.bool_] | None:
     """The steps each EV runs in, from the exact mixed-integer model.
 
@@ -39,7 +40,8 @@ def semi_continuous_steps(
     on a tighter model. None when no schedule reaches that share.
 
     With a `budget` (shared by the searches of one repair), the stages use no more nodes than
-    are left in it; None at once when none are.
+    are left in it; None at once when none are. Cells in `fixed_on` are on in every schedule
+    of the model: only the others are chosen.
     """
     if budget is not None and budget.left <= 0:
         return None
@@ -57,6 +59,7 @@ def semi_continuous_steps(
         previous_kw=None,
         start_kw=start_kw,
         floors=np.zeros(problem.n_evs),
+        fixed_on=fixed_on,
     )
     stages = MIP_STAGES
     if fraction_floor is not None:

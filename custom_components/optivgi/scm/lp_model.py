@@ -12,6 +12,7 @@ import time
 
 import highspy
 import numpy as np
+from numpy.typing import NDArray
 
 from .constants import TOLERANCE
 from .lp_blocks import (
@@ -56,8 +57,12 @@ class Model:
         with_phi: bool,
         integral: bool,
         settings: SolverSettings,
+        fixed_on: NDArray[np.bool_] | None = None,
     ) -> None:
-        """Assemble and pass the model; `integral` makes minimum-power cells semi-continuous."""
+        """Assemble and pass the model; `integral` makes minimum-power cells semi-continuous.
+
+        Columns marked in `fixed_on` stay continuous from their minimum: on, not chosen.
+        """
         self.columns = columns
         self.settings = settings
         self.integral = integral
@@ -84,7 +89,10 @@ class Model:
             self.solver.setOptionValue("simplex_scale_strategy", 0)
         self.solver.passModel(assemble(columns, tuple(blocks), with_phi=with_phi))
         if integral:
-            kinds = np.where(columns.lower > TOLERANCE, _SEMI, _CONTINUOUS)
+            chosen = columns.lower > TOLERANCE
+            if fixed_on is not None:
+                chosen &= ~fixed_on
+            kinds = np.where(chosen, _SEMI, _CONTINUOUS)
             self.solver.changeColsIntegrality(
                 self.n_cols,
                 np.arange(self.n_cols, dtype=np.int32),

@@ -38,6 +38,9 @@ class Run:
     aggregate: bool = True
     build_s: float = 0.0
     solve_s: float = 0.0
+    #: Cells (`(N, T)`) a mixed-integer model holds on (between the minimum and the maximum)
+    #: instead of choosing: None, every cell with a minimum is chosen.
+    fixed_on: NDArray[np.bool_] | None = None
     #: The per-step model and its values after the last stage solved on it (`run_stages`
     #: falls back on them): changing a model afterwards (a held optimum) discards HiGHS's.
     solved: tuple[Model, FloatArray] | None = None
@@ -63,6 +66,9 @@ class Run:
                 with_phi=kind == "segments" or self.integral or not self.aggregate,
                 integral=self.integral,
                 settings=self.settings,
+                fixed_on=None
+                if self.fixed_on is None
+                else self.fixed_on[columns.ev, columns.steps()],
             )
             if self.start_kw is not None and self.integral:
                 start = self.start_kw[columns.ev, columns.steps()]

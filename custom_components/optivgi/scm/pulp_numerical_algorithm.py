@@ -205,13 +205,16 @@ class PulpNumericalAlgorithm(Algorithm):
         if np.count_nonzero(cells & (problem.min_kw > TOLERANCE)[:, None]) > MIP_MAX_CELLS:
             return
         support |= (heuristic > TOLERANCE) | (repair.best > TOLERANCE)
-        yield from self._exact_supports(repair, floors, support)
+        minimum = problem.min_kw[:, None]
+        on = cells & (minimum > TOLERANCE) & (relaxed >= minimum - TOLERANCE)
+        yield from self._exact_supports(repair, floors, support, on)
 
     def _exact_supports(
         self,
         repair: Repair,
         floors: tuple[tuple[float | None, NDArray[np.bool_]], ...],
         support: NDArray[np.bool_],
+        relaxed_on: NDArray[np.bool_],
     ) -> Iterator[tuple[NDArray[np.bool_], str]]:
         """The mixed-integer model's steps, for each (share held, cells it may use) of `floors`.
 
@@ -223,8 +226,13 @@ class PulpNumericalAlgorithm(Algorithm):
         """
         problem = repair.problem
         for floor, where in floors:
-            for within, how in ((where & support, "the reduced"), (where, "the")):
-                if within is not where and (within == where).all():
+            searches = (
+                (where & support, relaxed_on & where, "the rounded"),
+                (where & support, None, "the reduced"),
+                (where, None, "the"),
+            )
+            for within, fixed_on, how in searches:
+                if within is not where and (within == where).all() and fixed_on is None:
                     continue  # the reduced model is the whole one
                 exact = semi_continuous_steps(
                     problem,
@@ -234,6 +242,7 @@ class PulpNumericalAlgorithm(Algorithm):
                     nodes=self.mip_nodes,
                     fraction_floor=floor,
                     budget=repair.nodes,
+                    fixed_on=fixed_on,
                 )
                 if exact is None:
                     continue
