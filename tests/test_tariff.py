@@ -115,6 +115,8 @@ def test_a_car_leaving_beyond_the_horizon_measures_its_milestones_on_the_horizon
     # Arrived 4 steps ago, leaves in 8: the middle is 2 steps from now, 90 % in 7.
     assert track_end(problem).tolist() == [2]
     assert track_end(problem, 0.9).tolist() == [7]
+    # A problem that knows only the windows measures them: half of the 8 steps left.
+    assert track_end(replace(problem, stay_steps=None)).tolist() == [4]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
