@@ -34,9 +34,9 @@ def track_end(problem: ScheduleProblem, milestone: float = 0.5) -> IntArray:
     The milestone is a fixed point of the whole stay, from arrival to departure, where both
     are known (`ScheduleProblem.stay_steps`) and the departure is within the horizon. Measured
     on the stay left from now instead, it recedes with every re-plan, and the cost stage could
-    defer a car cycle after cycle (`scripts/simulate` PV day, seed 4: 80.5 % of the offline
-    optimum). A car leaving beyond the horizon, or a problem without stays, measures it on the
-    window in the horizon (at least one step).
+    defer a car cycle after cycle (`test_tariff.py`: none of the 5 kWh it was promised by the
+    middle of its stay). A car leaving beyond the horizon, or a problem without stays, measures
+    it on the window in the horizon (at least one step).
     """
     n_steps = problem.n_steps
     start = np.clip(problem.start, 0, n_steps)
