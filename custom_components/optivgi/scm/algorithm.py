@@ -16,6 +16,7 @@ from typing import ClassVar
 import numpy as np
 
 from .constants import TOLERANCE, SchedulingParameters
+from .dual_bound import BoundDuals
 from .ev import EV, ChargingProfile, ChargingRateUnit
 from .problem import FloatArray, ScheduleProblem
 from .warm import WarmStart, fingerprint
@@ -45,6 +46,8 @@ class Schedule:
     build_s: float = 0.0
     solve_s: float = 0.0
     message: str | None = None
+    #: The relaxed bound's duals on this cycle's grid, for the next cycle (`dual_bound.py`).
+    duals: BoundDuals | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -42,6 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .constants import TOLERANCE
+from .dual_bound import StepDuals
 from .lp_blocks import eagerness_order, segment_starts, step_costs
 from .lp_model import Model, Solution, StageOptima
 from .lp_run import ModelKind, Run
@@ -126,8 +127,8 @@ def _fairness(run: Run, model: Model, rounds: int | None = None) -> None:
         run.settled = False
 
 
-def _energy(run: Run, model: Model) -> None:
-    """Maximise the energy; hold it (unless it is the last stage of the MIP)."""
+def _energy(run: Run, model: Model, *, hold: bool = True) -> None:
+    """Maximise the energy; hold it (`hold`, and not for the MIP, whose last stage it is)."""
     hours = model.columns.hours
     if run.settled:
         # Every EV sits at its leximin share: the floors already fix the total.
@@ -142,7 +143,7 @@ def _energy(run: Run, model: Model) -> None:
     model.solver.setOptionValue("solver", "ipm" if interior else "simplex")
     run.energy = run.optimise(model, "energy", highspy.ObjSense.kMaximize, costs)
     model.solver.setOptionValue("solver", "simplex")
-    if not run.integral:
+    if hold and not run.integral:
         floor = max(0.0, run.energy * (1 - STAGE_SLACK) - STAGE_SLACK)
         model.add_row(floor, highspy.kHighsInf, hours)
 
@@ -230,13 +231,20 @@ def _bound_fairness(run: Run, model: Model) -> None:
     """One round, without crossover: a bound needs no basis (100 x 1440: 0.92 -> 0.75 s)."""
     model.solver.setOptionValue("run_crossover", "off")
     _fairness(run, model, rounds=1)
+    run.duals["fairness"] = StepDuals.of(model, run.problem)
+
+
+def _bound_energy(run: Run, model: Model) -> None:
+    """The energy, not held (nothing follows); its duals bound the next cycle's (`dual_bound`)."""
+    _energy(run, model, hold=False)
+    run.duals["energy"] = StepDuals.of(model, run.problem)
 
 
 #: The relaxed LP's `Score` only (the smallest fraction, then the most energy with every EV at
 #: it): one fairness round and the energy, without the rounds, cost and stability after them.
 BOUND_STAGES: tuple[Stage, ...] = (
     Stage(name="fairness", model="segments", solve=_bound_fairness),
-    Stage(name="energy", model="steps", solve=_energy),
+    Stage(name="energy", model="steps", solve=_bound_energy),
 )
 
 
@@ -300,4 +308,5 @@ def solve_stages(
         optima=StageOptima(min_fraction=run.phi, energy_kwh=run.energy, cost=run.cost),
         build_s=run.build_s,
         solve_s=run.solve_s,
+        duals=run.bound_duals(),
     )

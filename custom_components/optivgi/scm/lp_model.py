@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .constants import TOLERANCE
+from .dual_bound import BoundDuals
 from .lp_blocks import (
     Block,
     Columns,
@@ -278,3 +279,5 @@ class Solution:
     optima: StageOptima
     build_s: float
     solve_s: float
+    #: The bound's duals, when `BOUND_STAGES` ran (`dual_bound.py`).
+    duals: BoundDuals | None = None

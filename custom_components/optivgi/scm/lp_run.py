@@ -8,6 +8,7 @@ import highspy
 import numpy as np
 from numpy.typing import NDArray
 
+from .dual_bound import BoundDuals, StepDuals
 from .lp_blocks import Columns
 from .lp_model import Model
 from .lp_settings import SolverSettings
@@ -44,6 +45,8 @@ class Run:
     #: The per-step model and its values after the last stage solved on it (`run_stages`
     #: falls back on them): changing a model afterwards (a held optimum) discards HiGHS's.
     solved: tuple[Model, FloatArray] | None = None
+    #: The duals the bound's stages keep, by stage (`linear_program.BOUND_STAGES`).
+    duals: dict[Literal["fairness", "energy"], StepDuals] = field(default_factory=dict)
 
     def model(self, kind: ModelKind) -> Model:
         """The model of that kind, built on first use with the floors held so far.
@@ -94,3 +97,10 @@ class Run:
         if self.models.get("steps") is model:
             self.solved = model, model.values()
         return optimum
+
+    def bound_duals(self) -> BoundDuals | None:
+        """The duals of the bound's stages, if both ran (`linear_program.BOUND_STAGES`)."""
+        fairness, energy = self.duals.get("fairness"), self.duals.get("energy")
+        if fairness is None or energy is None:
+            return None
+        return BoundDuals(ev_ids=self.problem.ev_ids, fairness=fairness, energy=energy)

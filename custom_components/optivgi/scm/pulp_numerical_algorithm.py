@@ -7,7 +7,9 @@ integration does not need PuLP at all.
 
 The LP is solved without minimum powers first; if its optimum already respects them, it is
 optimal. (On a large site with minimums, GoAlgorithm's schedule is first checked against the
-bound alone, one fairness round and the energy: if it reaches it, the repair would keep it.)
+bound alone, one fairness round and the energy: if it reaches it, the repair would keep it. A
+warm cycle first tries the bound the last cycle's duals give, `dual_bound.py`, which needs no
+solve.)
 Otherwise its `Score` bounds every schedule, and the repair (`minimums.py`) tries sets of
 on-steps in order, re-solving the LP over each with the minimum as lower bound: the rounded
 relaxed optimum; then, where bound propagation (`minimums.unusable_cells`) shows that some cells
@@ -40,6 +42,7 @@ from numpy.typing import NDArray
 
 from .algorithm import Algorithm, Schedule, ScheduleStatus
 from .constants import TOLERANCE
+from .dual_bound import BoundDuals, energy_bound, fraction_bound
 from .go_algorithm import go_schedule
 from .linear_program import BOUND_STAGES, solve_stages
 from .lp_mip import semi_continuous_steps
@@ -59,6 +62,23 @@ MIP_MAX_CELLS = 6000
 #: 0.36 s instead of 1.9 s; 50 x 288 with minimums, where GoAlgorithm falls short, 0.48 s
 #: instead of 0.37 s; homes (4-10 x 288) stay below it.
 BOUND_FIRST_MIN_CELLS = 5000
+
+#: The floors of a carried dual bound sit this much (relative) below the fraction, so that
+#: round-off in the heuristic's fraction never makes the bound tighter than the LP's.
+DUAL_FLOOR_SLACK = 1e-6
+
+
+def _dual_score(problem: ScheduleProblem, duals: BoundDuals, score: Score) -> Score:
+    """A `Score` no relaxed schedule beats, from carried duals (`dual_bound.py`).
+
+    The energy is bounded with every EV held at `score`'s fraction (a little less, for
+    round-off), never more than the relaxed LP's: a schedule that reaches this score
+    therefore reaches the bound a cold solve computes, and the cycle's result is the same.
+    """
+    fraction = min(fraction_bound(problem, duals.fairness), 1.0)
+    floor = min(score.min_fraction, fraction) * (1 - DUAL_FLOOR_SLACK) * problem.energy_kwh
+    energy = energy_bound(problem, duals.energy, floor)
+    return Score(min_fraction=fraction, energy_kwh=energy, cost=0.0)
 
 
 class PulpNumericalAlgorithm(Algorithm):
@@ -150,10 +170,24 @@ class PulpNumericalAlgorithm(Algorithm):
         if problem.violations(heuristic):
             return None
         started = time.perf_counter()
+        score = Score.of(problem, heuristic)
+        carried = None
+        if self.warm is not None:
+            carried = self.warm.bound_duals(
+                problem.ev_ids, self.now, self.params.resolution, problem.n_steps
+            )
+        if carried is not None and score.reaches(_dual_score(problem, carried, score)):
+            return Schedule(
+                power=heuristic,
+                status=ScheduleStatus.HEURISTIC,
+                solve_s=time.perf_counter() - started,
+                message="GoAlgorithm's schedule reached the relaxed bound (the last cycle's duals)",
+                duals=carried,
+            )
         zero = np.zeros(problem.n_evs)
         bound = solve_stages(problem, cells, zero, deadline - started, stages=BOUND_STAGES)
         relaxed = Score.of(problem, clean(problem, bound.power))
-        if not Score.of(problem, heuristic).reaches(relaxed):
+        if not score.reaches(relaxed):
             return None
         return Schedule(
             power=heuristic,
@@ -161,6 +195,7 @@ class PulpNumericalAlgorithm(Algorithm):
             build_s=bound.build_s,
             solve_s=time.perf_counter() - started - bound.build_s,
             message="GoAlgorithm's schedule reached the relaxed bound",
+            duals=bound.duals,
         )
 
     def _supports(

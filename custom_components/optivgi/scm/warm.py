@@ -9,8 +9,12 @@ warm=...)`, or `Algorithm(..., warm=...)`). It holds
   keeps the new plan closest to it where both cover the same steps, so noise on the limit does
   not reshuffle chargers.
 
-It holds no solver object: a cycle whose inputs changed solves from scratch (cold), which keeps
-every schedule a function of its inputs and the previous plan only.
+- the relaxed bound's duals (`dual_bound.py`), when the last cycle computed that bound: carried
+  one step on, they bound the next cycle's relaxed LP without solving it.
+
+It holds no solver object: a cycle whose inputs changed builds its models from scratch. The
+duals only prove a schedule as good as the bound a cold solve would compute, so every schedule
+stays a function of its inputs and the previous plan only.
 """
 
 from dataclasses import dataclass, field
@@ -24,6 +28,7 @@ from .problem import FloatArray, ScheduleProblem
 
 if TYPE_CHECKING:
     from .algorithm import Schedule
+    from .dual_bound import BoundDuals
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -93,6 +98,19 @@ class WarmStart:
             ev_id: _Plan(start=start, resolution=resolution, power_kw=row.copy())
             for ev_id, row in zip(ev_ids, power_kw, strict=True)
         }
+
+    def bound_duals(
+        self, ev_ids: tuple[str, ...], start: datetime, resolution: timedelta, steps: int
+    ) -> BoundDuals | None:
+        """The last cycle's bound duals carried onto this grid; None if it kept none."""
+        duals = None if self._schedule is None else self._schedule.duals
+        if duals is None or not self._plans:
+            return None
+        plan = next(iter(self._plans.values()))
+        if plan.resolution != resolution or start < plan.start:
+            return None
+        shift, rest = divmod(start - plan.start, resolution)
+        return None if rest else duals.carried(ev_ids, shift, steps)
 
     def previous_kw(
         self, ev_ids: tuple[str, ...], start: datetime, resolution: timedelta, steps: int

