@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .problem import FloatArray, IntArray, ScheduleProblem
 
@@ -112,11 +113,16 @@ class BoundDuals:
 
 
 def _lagrangian(
-    problem: ScheduleProblem, duals: StepDuals, cell_value: FloatArray, floor_kwh: FloatArray
+    problem: ScheduleProblem,
+    cells: NDArray[np.bool_],
+    duals: StepDuals,
+    cell_value: FloatArray | float,
+    floor_kwh: FloatArray,
 ) -> tuple[float, float]:
     """The bound's two parts: the rows' `y u` (or `y l`) terms, and what `phi` adds per unit.
 
-    `cell_value` is the objective per kW of each cell (`(N, T)`); multipliers of the wrong sign
+    `cell_value` is the objective per kW of each of the `cells` (the relaxed LP's, `(N, T)`,
+    or one for all); multipliers of the wrong sign
     for a row with an infinite side count as 0, which keeps the bound valid.
     """
     hours = problem.step_hours
@@ -130,22 +136,21 @@ def _lagrangian(
             reduced -= problem.amps_per_kw @ phase.T
         rows += float((phase * problem.phase_limits_a).sum())
     upper = np.minimum(problem.max_kw, problem.energy_kwh / hours)
-    cells = problem.open_cells()
     rows += float((np.where(cells, np.maximum(reduced, 0.0), 0.0) * upper[:, None]).sum())
     cap = duals.cap
     rows += float(np.where(cap > 0, cap * problem.energy_kwh, cap * floor_kwh).sum())
     return rows, float(-(fair @ problem.energy_kwh))
 
 
-def fraction_bound(problem: ScheduleProblem, duals: StepDuals) -> float:
-    """At least the relaxed LP's smallest fraction (its fairness stage's optimum)."""
-    cells = np.zeros((problem.n_evs, problem.n_steps))
-    rows, phi_use = _lagrangian(problem, duals, cells, np.zeros(problem.n_evs))
+def fraction_bound(problem: ScheduleProblem, cells: NDArray[np.bool_], duals: StepDuals) -> float:
+    """At least the smallest fraction of the relaxed LP over `cells` (its fairness optimum)."""
+    rows, phi_use = _lagrangian(problem, cells, duals, 0.0, np.zeros(problem.n_evs))
     # `phi` (0..1) earns 1 in the objective and `sum request * |fair|` in the rows.
     return rows + max(0.0, 1.0 - phi_use)
 
 
-def energy_bound(problem: ScheduleProblem, duals: StepDuals, floor_kwh: FloatArray) -> float:
-    """At least the relaxed LP's most energy (kWh) with each EV given at least `floor_kwh`."""
-    value = np.full((problem.n_evs, problem.n_steps), problem.step_hours)
-    return _lagrangian(problem, duals, value, floor_kwh)[0]
+def energy_bound(
+    problem: ScheduleProblem, cells: NDArray[np.bool_], duals: StepDuals, floor_kwh: FloatArray
+) -> float:
+    """At least the most energy (kWh) of the relaxed LP over `cells`, each EV at `floor_kwh`."""
+    return _lagrangian(problem, cells, duals, problem.step_hours, floor_kwh)[0]

@@ -68,16 +68,18 @@ BOUND_FIRST_MIN_CELLS = 5000
 DUAL_FLOOR_SLACK = 1e-6
 
 
-def _dual_score(problem: ScheduleProblem, duals: BoundDuals, score: Score) -> Score:
+def _dual_score(
+    problem: ScheduleProblem, cells: NDArray[np.bool_], duals: BoundDuals, score: Score
+) -> Score:
     """A `Score` no relaxed schedule beats, from carried duals (`dual_bound.py`).
 
     The energy is bounded with every EV held at `score`'s fraction (a little less, for
     round-off), never more than the relaxed LP's: a schedule that reaches this score
     therefore reaches the bound a cold solve computes, and the cycle's result is the same.
     """
-    fraction = min(fraction_bound(problem, duals.fairness), 1.0)
+    fraction = min(fraction_bound(problem, cells, duals.fairness), 1.0)
     floor = min(score.min_fraction, fraction) * (1 - DUAL_FLOOR_SLACK) * problem.energy_kwh
-    energy = energy_bound(problem, duals.energy, floor)
+    energy = energy_bound(problem, cells, duals.energy, floor)
     return Score(min_fraction=fraction, energy_kwh=energy, cost=0.0)
 
 
@@ -176,7 +178,7 @@ class PulpNumericalAlgorithm(Algorithm):
             carried = self.warm.bound_duals(
                 problem.ev_ids, self.now, self.params.resolution, problem.n_steps
             )
-        if carried is not None and score.reaches(_dual_score(problem, carried, score)):
+        if carried is not None and score.reaches(_dual_score(problem, cells, carried, score)):
             return Schedule(
                 power=heuristic,
                 status=ScheduleStatus.HEURISTIC,

@@ -17,7 +17,7 @@ duals only prove a schedule as good as the bound a cold solve would compute, so 
 stays a function of its inputs and the previous plan only.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 import hashlib
 from typing import TYPE_CHECKING
@@ -33,11 +33,19 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Plan:
-    """One EV's last plan: kW per step from `start`, steps of `resolution`."""
+    """The last plan: kW per EV (row `rows[ev_id]`) and step from `start`, steps of `resolution`."""
 
     start: datetime
     resolution: timedelta
+    rows: dict[str, int]
     power_kw: FloatArray
+
+    def shift_to(self, start: datetime, resolution: timedelta) -> int | None:
+        """How many whole steps `start` is after this plan's; None if not on its grid or before."""
+        if resolution != self.resolution or start < self.start:
+            return None
+        shift, rest = divmod(start - self.start, resolution)
+        return None if rest else int(shift)
 
 
 def fingerprint(algorithm: str, problem: ScheduleProblem) -> bytes:
@@ -71,7 +79,7 @@ class WarmStart:
 
     _key: bytes | None = None
     _schedule: Schedule | None = None
-    _plans: dict[str, _Plan] = field(default_factory=dict)
+    _plan: _Plan | None = None
     #: Cycles that reused the last schedule because nothing had changed (for diagnostics).
     reused: int = 0
 
@@ -94,23 +102,20 @@ class WarmStart:
     ) -> None:
         """Keep a cycle's inputs fingerprint, schedule and per-EV plan (kW from `start`)."""
         self._key, self._schedule = key, schedule
-        self._plans = {
-            ev_id: _Plan(start=start, resolution=resolution, power_kw=row.copy())
-            for ev_id, row in zip(ev_ids, power_kw, strict=True)
-        }
+        self._plan = _Plan(
+            start=start,
+            resolution=resolution,
+            rows={ev_id: row for row, ev_id in enumerate(ev_ids)},
+            power_kw=power_kw.copy(),
+        )
 
     def bound_duals(
         self, ev_ids: tuple[str, ...], start: datetime, resolution: timedelta, steps: int
     ) -> BoundDuals | None:
         """The last cycle's bound duals carried onto this grid; None if it kept none."""
         duals = None if self._schedule is None else self._schedule.duals
-        if duals is None or not self._plans:
-            return None
-        plan = next(iter(self._plans.values()))
-        if plan.resolution != resolution or start < plan.start:
-            return None
-        shift, rest = divmod(start - plan.start, resolution)
-        return None if rest else duals.carried(ev_ids, shift, steps)
+        shift = None if self._plan is None else self._plan.shift_to(start, resolution)
+        return None if duals is None or shift is None else duals.carried(ev_ids, shift, steps)
 
     def previous_kw(
         self, ev_ids: tuple[str, ...], start: datetime, resolution: timedelta, steps: int
@@ -120,16 +125,15 @@ class WarmStart:
         The grid may have slid forward by whole steps since (the usual next cycle); a plan on a
         different resolution or from the future is not used.
         """
+        plan = self._plan
+        shift = None if plan is None else plan.shift_to(start, resolution)
+        if plan is None or shift is None:
+            return None
+        known = [(row, plan.rows[ev_id]) for row, ev_id in enumerate(ev_ids) if ev_id in plan.rows]
+        covered = plan.power_kw[:, shift : shift + steps]
+        if not known or not covered.shape[1]:
+            return None
         previous = np.full((len(ev_ids), steps), np.nan)
-        found = False
-        for row, ev_id in enumerate(ev_ids):
-            plan = self._plans.get(ev_id)
-            if plan is None or plan.resolution != resolution or start < plan.start:
-                continue
-            shift, rest = divmod(start - plan.start, resolution)
-            if rest:
-                continue
-            covered = plan.power_kw[shift : shift + steps]
-            previous[row, : covered.size] = covered
-            found = found or covered.size > 0
-        return previous if found else None
+        rows, old = np.array(known).T
+        previous[rows, : covered.shape[1]] = covered[old]
+        return previous
