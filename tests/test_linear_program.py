@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from custom_components.optivgi.scm import linear_program
+from custom_components.optivgi.scm import linear_program, lp_model
 from custom_components.optivgi.scm.linear_program import (
     LEXIMIN_ROUNDS,
     LinearProgramError,
@@ -267,6 +267,31 @@ def test_stability_never_changes_the_first_three_objectives(seed: int) -> None:
     assert (steady.power.sum(axis=0) * lateness).sum() == pytest.approx(
         (plain.power.sum(axis=0) * lateness).sum(), rel=1e-6, abs=1e-6
     )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_cost_stage_started_in_primal_simplex_reaches_the_dual_simplex_optimum(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a previous plan the cost stage starts in primal simplex; cut short, dual finishes."""
+    problem = problem_for(seed, n_evs=3 + seed % 4, steps=32, minimums=False)
+    cells = problem.open_cells()
+    rng = np.random.default_rng(seed)
+    previous = np.where(rng.random(cells.shape) < 0.8, rng.uniform(0, 11, cells.shape), np.nan)
+
+    def solve() -> Any:
+        return solve_stages(problem, cells, np.zeros(problem.n_evs), 30, previous_kw=previous)
+
+    monkeypatch.setattr(lp_model, "PRIMAL_FIRST_ITERATIONS", 1)
+    cut_short = solve()
+    monkeypatch.setattr(lp_model, "PRIMAL_FIRST_ITERATIONS", 10**9)
+    primal = solve()
+    monkeypatch.setattr(Model, "_run_primal_first", lambda model: model.solver.run())
+    dual = solve()
+    for solution in (cut_short, primal):
+        assert solution.optima.cost == pytest.approx(dual.optima.cost, rel=1e-7, abs=1e-7)
+        assert solution.optima.energy_kwh == pytest.approx(dual.optima.energy_kwh, rel=1e-9)
+        assert problem.violations(solution.power) == []
 
 
 def test_stability_keeps_the_previous_split_of_a_shared_step() -> None:

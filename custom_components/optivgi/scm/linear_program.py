@@ -181,6 +181,7 @@ def _cost(run: Run, model: Model) -> None:
         highspy.ObjSense.kMinimize,
         np.append(costs, [0.0] * (model.n_cols - costs.size)),
         solar_costs,
+        primal_first=not eager,  # alike EVs: dual degenerate (`PRIMAL_FIRST_ITERATIONS`)
     )
     if not eager:
         if solar_costs is not None:

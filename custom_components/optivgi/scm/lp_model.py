@@ -27,6 +27,7 @@ from .lp_blocks import (
 )
 from .lp_settings import (
     PRESOLVE_MIN_COLUMNS,
+    PRIMAL_FIRST_ITERATIONS,
     UNSCALED_MAX_COLUMNS,
     LinearProgramError,
     SolverSettings,
@@ -37,6 +38,7 @@ from .solar import SolarColumns, solar_columns
 _SEMI = int(highspy.HighsVarType.kSemiContinuous.value)
 _CONTINUOUS = int(highspy.HighsVarType.kContinuous.value)
 _FEASIBLE = 2  # HiGHS primal_solution_status kSolutionStatusFeasible
+_DUAL_SIMPLEX, _PRIMAL_SIMPLEX = 1, 4  # HiGHS simplex_strategy (1 is its default)
 _STOPPED_WITH_SOLUTION = frozenset(
     {
         highspy.HighsModelStatus.kSolutionLimit,
@@ -106,9 +108,13 @@ class Model:
         sense: highspy.ObjSense,
         costs: FloatArray,
         solar_costs: FloatArray | None = None,
+        *,
+        primal_first: bool = False,
     ) -> float:
         """Optimise `costs` (one per column, `phi` last) and `solar_costs` (0 if None); the optimum.
 
+        `primal_first` runs up to `PRIMAL_FIRST_ITERATIONS` of primal simplex from the last
+        basis before dual simplex (for an objective whose optimum the last stage nearly holds).
         A mixed-integer stage that used up its nodes returns its best schedule so far; anything
         else short of optimal (or the wall-clock guard) is a `LinearProgramError`.
         """
@@ -129,7 +135,10 @@ class Model:
                 np.arange(self.n_cols, self.n_cols + n, dtype=np.int32),
                 np.zeros(n) if solar_costs is None else solar_costs,
             )
-        self.solver.run()
+        if primal_first and not self.integral:
+            self._run_primal_first()
+        else:
+            self.solver.run()
         if self.integral and budget is not None:
             budget.left -= max(1, int(self.solver.getInfo().mip_node_count))
         status = self.solver.getModelStatus()
@@ -138,6 +147,19 @@ class Model:
             msg = f"{stage} stage: HiGHS {self.solver.modelStatusToString(status)}"
             raise LinearProgramError(msg, infeasible=status == highspy.HighsModelStatus.kInfeasible)
         return float(self.solver.getInfo().objective_function_value)
+
+    def _run_primal_first(self) -> None:
+        """Primal simplex for a few iterations, then (unless it is done) dual simplex."""
+        solver = self.solver
+        solver.setOptionValue("simplex_strategy", _PRIMAL_SIMPLEX)
+        solver.setOptionValue("simplex_iteration_limit", PRIMAL_FIRST_ITERATIONS)
+        try:
+            solver.run()
+        finally:
+            solver.setOptionValue("simplex_strategy", _DUAL_SIMPLEX)
+            solver.setOptionValue("simplex_iteration_limit", highspy.kHighsIInf)
+        if solver.getModelStatus() == highspy.HighsModelStatus.kIterationLimit:
+            solver.run()
 
     def has_solution(self) -> bool:
         """Whether HiGHS holds a feasible schedule (an incumbent, for a mixed-integer stage)."""

@@ -87,11 +87,13 @@ class Run:
         sense: highspy.ObjSense,
         costs: FloatArray,
         solar_costs: FloatArray | None = None,
+        *,
+        primal_first: bool = False,
     ) -> float:
-        """Run one stage on a model, timed."""
+        """Run one stage on a model, timed (`primal_first`: see `Model.optimise`)."""
         started = time.perf_counter()
         try:
-            optimum = model.optimise(stage, sense, costs, solar_costs)
+            optimum = model.optimise(stage, sense, costs, solar_costs, primal_first=primal_first)
         finally:
             self.solve_s += time.perf_counter() - started
         if self.models.get("steps") is model:

@@ -17,6 +17,14 @@ PRESOLVE_MIN_COLUMNS = 20_000
 #: 8 times as long.
 UNSCALED_MAX_COLUMNS = 6000
 
+#: Iterations of primal simplex a stage may ask for before dual simplex takes over (`Model`).
+#: The cost stage with a previous plan, whose EVs of one priority are alike, is massively dual
+#: degenerate, while the energy stage's optimum is nearly its own: measured at 50 x 480
+#: (`phase-minimums`, one step on), dual simplex took 71 078 iterations (26 s) where primal took
+#: 4 (28 ms); with prices, where the optimum is far from the energy stage's, primal alone took
+#: 6-7 times longer than dual, and 200 primal iterations first cost about as much as they save.
+PRIMAL_FIRST_ITERATIONS = 200
+
 #: Branch-and-bound nodes per mixed-integer stage: deterministic work instead of seconds.
 MIP_NODE_LIMIT = 200
 
