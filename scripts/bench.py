@@ -422,19 +422,29 @@ def peak_rss_above_imports(family: str, n_evs: int, steps: int, seconds: int) ->
     return float(figures["peak_mb"] - figures["imports_mb"])
 
 
-def warm_ratios(scenario: Scenario) -> tuple[float, float]:
-    """Seconds of a warm re-solve over a cold one: unchanged inputs, and a one-step slide."""
+def warm_ratios(scenario: Scenario, repeats: int = 5) -> tuple[float, float]:
+    """Seconds of a warm re-solve over a cold one: unchanged inputs, and a one-step slide.
+
+    Medians of `repeats` each: one cycle is a few milliseconds, within the machine's noise.
+    """
     params = params_of(scenario)
-    warm = WarmStart()
-    timings = []
-    for shift, use in ((0, None), (0, warm), (0, warm), (1, warm)):
+
+    def cycle(shift: int, warm: WarmStart | None) -> float:
         now = scenario.now + shift * scenario.resolution
         limit = (*scenario.limit_kw[shift:], *scenario.limit_kw[-1:] * shift)
         started = time.perf_counter()
-        PulpNumericalAlgorithm(evs_of(scenario), limit, now, params, warm=use).calculate()
-        timings.append(time.perf_counter() - started)
-    cold = timings[0]
-    return timings[2] / cold, timings[3] / cold
+        PulpNumericalAlgorithm(evs_of(scenario), limit, now, params, warm=warm).calculate()
+        return time.perf_counter() - started
+
+    cold, same, slide = [], [], []
+    for _ in range(repeats):
+        warm = WarmStart()
+        cold.append(cycle(0, warm))
+        same.append(cycle(0, warm))
+        slide.append(cycle(1, warm))
+    return statistics.median(same) / statistics.median(cold), statistics.median(
+        slide
+    ) / statistics.median(cold)
 
 
 def run_family(family: str, size: tuple[int, int, int], seeds: int, *, upstream: bool) -> list[Run]:

@@ -122,8 +122,8 @@ def _lagrangian(
     """The bound's two parts: the rows' `y u` (or `y l`) terms, and what `phi` adds per unit.
 
     `cell_value` is the objective per kW of each of the `cells` (the relaxed LP's, `(N, T)`,
-    or one for all); multipliers of the wrong sign
-    for a row with an infinite side count as 0, which keeps the bound valid.
+    or one for all). A multiplier of the wrong sign for a row with an infinite side counts as
+    0, which keeps the bound valid.
     """
     hours = problem.step_hours
     site = np.maximum(duals.site, 0.0)

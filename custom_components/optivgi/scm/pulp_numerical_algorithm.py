@@ -74,8 +74,9 @@ def _dual_score(
     """A `Score` no relaxed schedule beats, from carried duals (`dual_bound.py`).
 
     The energy is bounded with every EV held at `score`'s fraction (a little less, for
-    round-off), never more than the relaxed LP's: a schedule that reaches this score
-    therefore reaches the bound a cold solve computes, and the cycle's result is the same.
+    round-off), which is at most the relaxed LP's: the bound is never below the relaxed LP's
+    energy. A schedule that reaches this score therefore reaches the bound a cold solve
+    computes, and the cycle's result is the same.
     """
     fraction = min(fraction_bound(problem, cells, duals.fairness), 1.0)
     floor = min(score.min_fraction, fraction) * (1 - DUAL_FLOOR_SLACK) * problem.energy_kwh
