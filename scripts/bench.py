@@ -429,7 +429,7 @@ def warm_ratios(scenario: Scenario, repeats: int = 5) -> tuple[float, float]:
     """
     params = params_of(scenario)
 
-    def cycle(shift: int, warm: WarmStart | None) -> float:
+    def cycle(shift: int, warm: WarmStart) -> float:
         now = scenario.now + shift * scenario.resolution
         limit = (*scenario.limit_kw[shift:], *scenario.limit_kw[-1:] * shift)
         started = time.perf_counter()

@@ -49,25 +49,23 @@ class StepDuals:
         lengths = np.diff(np.append(columns.group_start, problem.n_steps))
         per_step = np.repeat(np.arange(columns.group_start.size), lengths)
 
-        def by_group(name: str, shape: tuple[int, ...]) -> FloatArray:
-            duals = np.zeros(int(np.prod(shape)))
-            if name in model.blocks:
-                duals[model.blocks[name][0].owner] = model.row_duals(name)
-            grouped = duals.reshape(shape) / lengths.reshape((-1, *(1,) * (len(shape) - 1)))
-            return np.asarray(grouped[per_step], dtype=np.float64)
-
-        def by_ev(name: str) -> FloatArray:
-            duals = np.zeros(problem.n_evs)
+        def by_owner(name: str, size: int) -> FloatArray:
+            """The block's duals at its rows' owners (0 where it has none, or is absent)."""
+            duals = np.zeros(size)
             if name in model.blocks:
                 duals[model.blocks[name][0].owner] = model.row_duals(name)
             return duals
 
         groups = columns.group_start.size
+        site = by_owner("site limit", groups) / lengths
+        phase = None
+        if problem.phase_limits_a is not None:  # owners are 3 * group + phase
+            phase = by_owner("phase limit", 3 * groups).reshape(groups, 3) / lengths[:, None]
         return cls(
-            site=by_group("site limit", (groups,)),
-            phase=None if problem.phase_limits_a is None else by_group("phase limit", (groups, 3)),
-            cap=by_ev("energy cap"),
-            fair=by_ev("fairness"),
+            site=np.asarray(site[per_step], dtype=np.float64),
+            phase=None if phase is None else np.asarray(phase[per_step], dtype=np.float64),
+            cap=by_owner("energy cap", problem.n_evs),
+            fair=by_owner("fairness", problem.n_evs),
         )
 
     def carried(self, rows: IntArray, shift: int, steps: int) -> Self:
