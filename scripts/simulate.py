@@ -35,6 +35,7 @@ import numpy as np
 register_core_packages()
 
 from simulate_day import (  # noqa: E402
+    CHARGER_KW,
     DAY_START,
     FEED_IN_PRICE,
     PV_PEAK_KW,
@@ -144,6 +145,7 @@ def simulate(
     pv_peak_kw: float = 0.0,
     forecast: bool = False,
     feed_in: float = FEED_IN_PRICE,
+    headroom: bool = True,
 ) -> Outcome:
     """Run the day with one algorithm, with the tariff or without, and the PV forecast or not."""
     sessions = make_sessions(chargers, seed)
@@ -165,9 +167,19 @@ def simulate(
         limits = [limit_kw(moment, chargers, pv_peak_kw) for moment in ahead]
         prices = [tariff(moment) for moment in ahead] if priced else None
         surplus = [pv_surplus(moment, pv_peak_kw) for moment in ahead] if forecast else None
+        busy = {sessions[index].ev_id.split("-")[0] for index in present}
+        idle_kw = CHARGER_KW * (chargers - len(busy)) if headroom else 0.0
         started = time.perf_counter()
         algorithm_cls(
-            evs, limits, now, params, prices, surplus_kw=surplus, feed_in_price=feed_in, warm=warm
+            evs,
+            limits,
+            now,
+            params,
+            prices,
+            surplus_kw=surplus,
+            feed_in_price=feed_in,
+            warm=warm,
+            idle_kw=idle_kw,
         ).calculate()
         solve_s.append(time.perf_counter() - started)
         for index, ev in zip(present, evs, strict=True):

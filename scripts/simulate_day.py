@@ -29,6 +29,10 @@ class Session:
     delivered_kwh: float = 0.0
 
 
+#: A charger's rating (kW): the site's limit is a share of their sum, and an idle one could draw it.
+CHARGER_KW = 11.0
+
+
 def make_sessions(chargers: int, seed: int) -> list[Session]:
     """A workday: each charger gets a morning commuter and often an afternoon or evening car."""
     rng = np.random.default_rng(seed)
@@ -63,7 +67,7 @@ def tariff(step_start: datetime) -> float:
 def site_limit(step_start: datetime, chargers: int) -> float:
     """Import budget for cars (kW): 40 % of the chargers' sum, 25 % during a peak 16-19 h."""
     share = 0.25 if 16 <= step_start.hour < 19 else 0.4
-    return share * chargers * 11.0
+    return share * chargers * CHARGER_KW
 
 
 def pv_surplus(step_start: datetime, peak_kw: float = PV_PEAK_KW) -> float:

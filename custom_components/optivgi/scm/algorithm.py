@@ -92,6 +92,9 @@ class Algorithm(ABC):
         phase_limits_a: Optional current (A) left for EVs per step on each of the 3 site phases
             (`params.steps` rows of 3, the non-EV load already taken off): kept besides
             `peak_power_demand`, with each EV's current per phase from its wiring (`phases.py`).
+        idle_kw: What the site's chargers without a car could draw once one arrives (kW): with
+            prices or a surplus, energy moves to cheaper steps only into room beyond it
+            (`tariff.arrival_room`); 0 lets it use all of the limit.
 
     """
 
@@ -110,6 +113,7 @@ class Algorithm(ABC):
         feed_in_price: float = 0.0,
         warm: WarmStart | None = None,
         phase_limits_a: Sequence[Sequence[float]] | None = None,
+        idle_kw: float = 0.0,
     ) -> None:
         """Check and keep the inputs; see the class docstring."""
         self.warm = warm
@@ -125,6 +129,7 @@ class Algorithm(ABC):
             surplus_kw=surplus_kw,
             feed_in_price=feed_in_price,
             phase_limits_a=phase_limits_a,
+            idle_kw=idle_kw,
         )
         self.result: SchedulingResult | None = None
 

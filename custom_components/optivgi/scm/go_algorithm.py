@@ -14,7 +14,9 @@ each with numpy over all steps (no loop over cells):
    leaving room for the demand of the EVs still to come (at least their smallest minimum), then,
    if it must, taking that too. The best placement tried (largest smallest fraction) is kept.
 2. **Top up.** In the same orders, every EV takes what the limit still allows, up to its request.
-3. **Charge early (or cheap).** Each EV (higher priority, then earlier departure) lifts its energy
+3. **Charge early (or cheap).** Each EV (higher priority, then earlier departure, then least
+   slack: of two cars leaving together, the one that needs more of its stay goes first, so the
+   room it cannot use later is not spent on a car that could catch up) lifts its energy
    and puts it back at full power into the earliest steps with room, or the cheapest (then
    earliest) ones when prices are given. Runs at full power also keep set-point changes few.
    With a solar surplus (`_shift_solar`) each step is two slots: the surplus still unused there
@@ -31,7 +33,9 @@ each with numpy over all steps (no loop over cells):
    meets every buffer of `tariff.py` there, and in the closed loop it charges now at least half
    of what it would without prices: energy moved to cheap steps is not all lost to cars that
    arrive unannounced (`scripts/simulate`). An EV whose rest does not fit keeps its earliest
-   row. Without prices and surplus stage 3 runs once, as described.
+   row. With idle chargers (`ScheduleProblem.idle_kw`) the cheap slots are only the room
+   `tariff.arrival_room` leaves: what a car arriving there could take stays free. Without
+   prices and surplus stage 3 runs once, as described.
 
 With per-phase limits each step also keeps `phase[t, p]`, the current (A h) each phase still
 allows: an EV takes at most what its own phases leave (`Site.cap`), and what it takes is
@@ -54,6 +58,7 @@ import numpy as np
 from .algorithm import Algorithm, Schedule, ScheduleStatus
 from .go_place import EPS, Site, place, place_capped, place_kept, track_keep
 from .problem import FloatArray, IntArray, ScheduleProblem
+from .tariff import arrival_room
 
 #: Bisection probes after the first: `phi` is found to 1/2**_PROBES of its bound (7 placements,
 #: each N vectorised EV placements; about 2-10 ms at 50 EVs x 480 steps).
@@ -248,6 +253,9 @@ def go_schedule(problem: ScheduleProblem) -> FloatArray:
         return _shift(site, power) / problem.step_hours
     earliest = _shift(replace(site, steps=np.arange(problem.n_steps)), power)
     keep = track_keep(problem, earliest, site)
+    room = arrival_room(problem, earliest.sum(axis=0) / problem.step_hours)
+    if room is not None:
+        site = replace(site, room=np.minimum(site.room, room * problem.step_hours))
     shifted = (
         _shift(site, earliest, keep)
         if problem.surplus_kw is None

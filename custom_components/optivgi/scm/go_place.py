@@ -59,6 +59,10 @@ class Site:
         usable = problem.window_mask() & (kw > 0) & (kw >= problem.min_kw[:, None])
         usable &= (low <= problem.energy_kwh + EPS)[:, None]
         rate = np.where(usable, kw * dt, 0.0)
+        # Of EVs that leave together, the one with fewer steps to spare at full power goes first.
+        slack = usable.sum(axis=1) - problem.energy_kwh / np.maximum(
+            rate.max(axis=1, initial=0), EPS
+        )
         steps = np.arange(problem.n_steps)
         if problem.prices is not None:
             steps = np.argsort(problem.prices, kind="stable")
@@ -70,7 +74,7 @@ class Site:
             reach=rate.sum(axis=1),
             floor=np.where(rate > 0, low[:, None], np.inf).min(axis=0, initial=np.inf),
             urgent=-problem.priority,
-            early=np.lexsort((problem.end, -problem.priority)),
+            early=np.lexsort((slack, problem.end, -problem.priority)),
             steps=steps,
             amps=problem.amps_per_kw,
             phase=None if phase is None else phase * dt,

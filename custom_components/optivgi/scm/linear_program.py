@@ -12,7 +12,8 @@ fairness segments  leximin: maximise the smallest delivered fraction; the EVs th
 energy   steps     maximise the energy; skipped when every EV's share is already settled
 track    steps     with prices or a surplus only: the earliest plan, whose first-half energy
                    per EV partly becomes a floor (`tariff.py`), so a tariff (or the sun) cannot
-                   starve the closed loop
+                   starve the closed loop; with idle chargers, the site rows are lowered to
+                   the room left for cars yet to arrive (`tariff.arrival_room`)
 cost     steps     minimise cost (prices, less what a surplus saves) or lateness, higher priority
                    first (`step_costs`); with a previous plan, EVs of one priority are alike and
                    the cost is held for the next stage
@@ -48,7 +49,7 @@ from .lp_model import Model, Solution, StageOptima
 from .lp_run import ModelKind, Run
 from .lp_settings import LinearProgramError, SolverSettings
 from .problem import FloatArray, ScheduleProblem
-from .tariff import track_buffers
+from .tariff import arrival_room, track_buffers
 
 __all__ = [
     "LinearProgramError",
@@ -161,7 +162,12 @@ def _track(run: Run, model: Model) -> None:
         highspy.ObjSense.kMinimize,
         np.append(costs, [0.0] * (model.n_cols - costs.size)),
     )
-    kwh = model.values()[: columns.size] * hours
+    kw = model.values()[: columns.size]
+    kwh = kw * hours
+    site = np.bincount(columns.steps(), weights=kw, minlength=run.problem.n_steps)
+    room = arrival_room(run.problem, np.asarray(site, dtype=np.float64))
+    if room is not None:
+        model.cap_site(room[columns.group_start] + TOLERANCE)
     grid = (columns.ev, columns.steps())
     for early, buffers in track_buffers(run.problem, *grid, kwh, run.previous_kw):
         cells = np.nonzero(early & (buffers[columns.ev] > TOLERANCE))[0]

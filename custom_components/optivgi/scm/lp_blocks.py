@@ -120,10 +120,10 @@ class Block:
         return int(self.owner.size)
 
 
-def site_limit_rows(columns: Columns) -> Block:
-    """`sum_i x[i, g] <= limit[g]` (kW), only where the EVs there could together exceed it."""
+def site_limit_rows(columns: Columns, margin_kw: float = 0.0) -> Block:
+    """`sum_i x[i, g] <= limit[g]` (kW), where the EVs could exceed `limit[g] - margin_kw`."""
     reach = np.bincount(columns.group, weights=columns.upper, minlength=columns.group_limit.size)
-    binding = np.nonzero(reach > columns.group_limit + TOLERANCE)[0]
+    binding = np.nonzero(reach > columns.group_limit - margin_kw + TOLERANCE)[0]
     row_of = np.full(columns.group_limit.size, -1, dtype=np.int64)
     row_of[binding] = np.arange(binding.size)
     inside = np.nonzero(row_of[columns.group] >= 0)[0]

@@ -69,7 +69,9 @@ class Model:
         self.columns = columns
         self.settings = settings
         self.integral = integral
-        blocks = [site_limit_rows(columns)]
+        # With idle chargers a priced plan's site rows are lowered (`cap_site`): rows wherever
+        # the EVs could exceed the limit less what those chargers could draw.
+        blocks = [site_limit_rows(columns, problem.idle_kw if problem.priced else 0.0)]
         phase_rows = phase_limit_rows(columns, problem)
         if phase_rows is not None:
             blocks.append(phase_rows)
@@ -201,6 +203,14 @@ class Model:
             for row in fair_of[evs[keep]].tolist():
                 if row >= 0:  # its share is held: it no longer limits phi
                     self.solver.changeCoeff(row + fair_offset, self.columns.size, 0.0)
+
+    def cap_site(self, upper_kw: FloatArray) -> None:
+        """Lower the `site limit` rows to `upper_kw` (kW per group; never above the limit)."""
+        block, offset = self.blocks["site limit"]
+        rows = np.arange(block.n_rows, dtype=np.int32) + offset
+        upper = np.minimum(upper_kw[block.owner], block.upper)
+        lower = np.full(rows.size, -highspy.kHighsInf)
+        self.solver.changeRowsBounds(rows.size, rows, lower, upper)  # type: ignore[attr-defined]
 
     def add_row(self, lower: float, upper: float, coefficients: FloatArray) -> None:
         """Add one dense row over the kW columns (`lower <= coefficients . x <= upper`)."""

@@ -57,6 +57,8 @@ class ScheduleProblem:
     #: Each EV's arrival and departure in steps from now, not clipped to the horizon, `(N, 2)`;
     #: None: only the windows are known. The tariff's milestones are fixed points of the stay.
     stay_steps: FloatArray | None = None
+    #: Power (kW) the site's chargers without a car could draw once one arrives (`tariff.py`).
+    idle_kw: float = 0.0
 
     def __post_init__(self) -> None:
         """Per-phase limits need every EV's current per kW."""
@@ -78,6 +80,7 @@ class ScheduleProblem:
         surplus_kw: Sequence[float] | None = None,
         feed_in_price: float = 0.0,
         phase_limits_a: Sequence[Sequence[float]] | None = None,
+        idle_kw: float = 0.0,
     ) -> ScheduleProblem:
         """Build the arrays; a limit, price or surplus list of the wrong length is a `ValueError`.
 
@@ -109,6 +112,9 @@ class ScheduleProblem:
         if not np.isfinite(feed_in_price):
             msg = f"feed-in price must be a finite number, got {feed_in_price}"
             raise ValueError(msg)
+        if not np.isfinite(idle_kw) or idle_kw < 0:
+            msg = f"idle chargers' power must be a finite number >= 0, got {idle_kw}"
+            raise ValueError(msg)
         step = params.resolution
         return cls(
             ev_ids=tuple(ev.ev_id for ev in evs),
@@ -131,6 +137,7 @@ class ScheduleProblem:
                 [[(ev.arrival_time - now) / step, (ev.departure_time - now) / step] for ev in evs],
                 dtype=np.float64,
             ).reshape(len(evs), 2),
+            idle_kw=float(idle_kw),
         )
 
     @property

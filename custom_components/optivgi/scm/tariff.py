@@ -11,6 +11,12 @@ earliest plan meets every buffer, so the stages stay feasible, and the rest of t
 where it is cheapest. Re-planned every step, the milestones stay where they are and the buffers
 keep what earlier plans promised, so the energy cannot be deferred cycle after cycle.
 
+The buffers cannot see a car that will plug into a charger that is empty now. Where the site
+says what such chargers could draw (`idle_kw`), energy moves to a cheaper step only into the
+room beyond that (`arrival_room`): the car that comes finds the room the plan without prices
+would have left it (`scripts/simulate`, the PV day of seed 4: 99.8 % of the offline optimum,
+84.9 % with the buffers alone).
+
 A solar surplus forecast moves energy the same way (to the sunny hours), so the buffers hold
 whenever energy has a cost: with prices, a surplus, or both (`ScheduleProblem.priced`).
 """
@@ -26,6 +32,20 @@ TRACK_SHARE = 0.5
 MILESTONES = (0.5, 0.75, 0.9)
 #: Relative slack on a buffer (solver round-off in the earliest plan).
 _SLACK = 1e-7
+
+
+def arrival_room(problem: ScheduleProblem, earliest_kw: FloatArray) -> FloatArray | None:
+    """Most EV power (kW) each step may take with prices: room kept for cars yet to arrive.
+
+    `earliest_kw` is the site's power per step in the earliest plan. Energy moved to a cheaper
+    step goes only into room beyond what the site's idle chargers (`idle_kw`) could draw there;
+    the earliest plan's own power always stays allowed, so the stages stay feasible. None
+    without idle chargers (all the limit may be used).
+    """
+    if problem.idle_kw <= 0:
+        return None
+    room = np.maximum(earliest_kw, problem.limit_kw - problem.idle_kw)
+    return np.asarray(np.minimum(room, problem.limit_kw), dtype=np.float64)
 
 
 def track_end(problem: ScheduleProblem, milestone: float = 0.5) -> IntArray:

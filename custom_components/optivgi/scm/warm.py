@@ -69,6 +69,8 @@ def fingerprint(algorithm: str, problem: ScheduleProblem) -> bytes:
         digest.update(np.float64(problem.feed_in_price).tobytes())
     if problem.phase_limits_a is not None and problem.amps_per_kw is not None:
         digest.update(b"a" + problem.phase_limits_a.tobytes() + problem.amps_per_kw.tobytes())
+    if problem.idle_kw > 0 and problem.priced:  # it changes only what a priced plan may move
+        digest.update(b"i" + np.float64(problem.idle_kw).tobytes())
     digest.update(np.float64(problem.step_hours).tobytes())
     return digest.digest()
 
