@@ -15,7 +15,7 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 
-from custom_components.optivgi.const import DOMAIN, MIN_WRITE_INTERVAL_S
+from custom_components.optivgi.const import DOMAIN, MIN_ON_S, MIN_WRITE_INTERVAL_S
 from custom_components.optivgi.price_source import CAP_PENALTY
 from custom_components.optivgi.store import ChargingRequest
 
@@ -24,6 +24,7 @@ from .ha_site import (
     async_setup_site,
     current,
     replan,
+    set_site_limit,
     settle,
     site_entry,
     subentry_id,
@@ -193,3 +194,77 @@ async def test_without_a_price_source_there_is_no_cost_and_no_cap(
     assert "sensor.home_planned_cost" not in ids
     assert "sensor.driveway_planned_cost" not in ids
     assert entry.runtime_data.coordinator.data.cost is None
+
+
+ARRIVAL_ROOM = "switch.home_keep_room_for_arriving_cars"
+
+
+async def test_a_car_waits_for_cheap_hours_only_where_an_empty_charger_keeps_its_room(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """On an 11 kW site, a car moved to the cheap hours takes the room an arriving car needs.
+
+    With the garage empty and room kept for it (the switch's default), the driveway charges
+    now; with the switch off it waits for the cheap hours. Room is kept for the garage's most
+    while it is empty, not for a reservation (the car that will come is planned) nor once
+    it has a car.
+    """
+    await async_setup_helpers(hass, ("driveway", "garage"))
+    publish(hass, price_list())
+    prices = {"price_source": "entity", "price_entity": PRICES}
+    entry = await async_setup_site(
+        hass, site_entry(("driveway", "garage"), prices=prices, site_limit_kw=11.0)
+    )
+    await set_site_limit(hass, 11.0)
+    store = entry.runtime_data.store
+    store.set_request(subentry_id(entry, "driveway"), ChargingRequest(energy_kwh=10.0))
+    hass.states.async_set("binary_sensor.driveway_plug", "on")
+    await settle(hass)
+    assert value(hass, ARRIVAL_ROOM) == "on"
+    assert current(hass, "driveway") > 0.0  # the garage's car could come before the cheap hours
+    assert current(hass, "garage") == 0.0
+    kept_cost = float(value(hass, "sensor.home_planned_cost"))
+    # Off: the whole limit may hold energy moved to the cheap hours, and it is stored.
+    await hass.services.async_call(
+        "switch", "turn_off", {ATTR_ENTITY_ID: ARRIVAL_ROOM}, blocking=True
+    )
+    freezer.tick(timedelta(seconds=MIN_ON_S + 1))  # switched on just now: it may stop only then
+    await replan(hass, entry)
+    assert current(hass, "driveway") == 0.0
+    assert float(value(hass, "sensor.home_planned_cost")) < kept_cost
+    assert store.controls.arrival_room is False
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await settle(hass)
+    assert value(hass, ARRIVAL_ROOM) == "off"
+    # What the plan keeps room for: the empty garage's most, only while the switch is on.
+    translation, store = entry.runtime_data.coordinator.translation, entry.runtime_data.store
+    assert (await translation.get_extras("", dt_util.utcnow())).idle_kw == 0.0
+    await hass.services.async_call(
+        "switch", "turn_on", {ATTR_ENTITY_ID: ARRIVAL_ROOM}, blocking=True
+    )
+    await settle(hass)
+    assert value(hass, ARRIVAL_ROOM) == "on"
+    extras = await translation.get_extras("", dt_util.utcnow())
+    assert extras.idle_kw == pytest.approx(16 * 3 * 230 / 1000)
+    # A reservation is the car that will come: planned as such, not kept room for.
+    now = dt_util.utcnow()
+    garage = subentry_id(entry, "garage")
+    reservation = store.add_reservation(
+        garage, now + timedelta(hours=1), now + timedelta(hours=3), 5.0
+    )
+    assert (await translation.get_extras("", now)).idle_kw == 0.0
+    store.cancel_reservation(reservation.reservation_id)
+    assert (await translation.get_extras("", now)).idle_kw == pytest.approx(extras.idle_kw)
+    # A car on each charger: none is empty.
+    hass.states.async_set("binary_sensor.garage_plug", "on")
+    await settle(hass)
+    assert (await translation.get_extras("", dt_util.utcnow())).idle_kw == 0.0
+
+
+async def test_without_prices_or_a_forecast_there_is_no_room_switch(
+    hass: HomeAssistant,
+) -> None:
+    await async_setup_helpers(hass, ("driveway",))
+    await async_setup_site(hass, site_entry(("driveway",)))
+    assert hass.states.get("switch.home_control_chargers") is not None
+    assert hass.states.get(ARRIVAL_ROOM) is None

@@ -221,6 +221,7 @@ async def test_a_corrupt_store_loads_the_site_with_the_good_entries(
         "modes": {},
         "price_cap": None,
         "solar_keep_min": [],
+        "arrival_room": True,
     }
     assert set(data["requests"]) == {"driveway"}
     assert data["reservations"] == [good]
@@ -452,6 +453,7 @@ async def test_the_site_controls_load_back_and_bad_ones_are_dropped(
                 "modes": {"driveway": "fast", "garage": "turbo", "": "off"},
                 "price_cap": 1e9,
                 "solar_keep_min": ["driveway", ""],
+                "arrival_room": 0,
                 "volume": 11,
             }
         }
@@ -461,6 +463,7 @@ async def test_the_site_controls_load_back_and_bad_ones_are_dropped(
     assert controls.modes == {"driveway": ChargeMode.FAST}
     assert controls.control_chargers is True
     assert controls.price_cap is None
+    assert controls.arrival_room is True  # the default, not the stored 0
     dropped = _dropped(hass)
     assert dropped is not None
     for what in (
@@ -470,6 +473,7 @@ async def test_the_site_controls_load_back_and_bad_ones_are_dropped(
         "the charge mode of charger  (",
         "the price cap (price_cap 1e+09 is not -1000 or more and at most 1000)",
         "a charger keeping its minimum on solar (",
+        "the keep room for arriving cars switch (not true or false)",
     ):
         assert what in dropped, (what, dropped)
     # What is valid is stored again as it was read; a cap within bounds loads back.
@@ -480,6 +484,7 @@ async def test_the_site_controls_load_back_and_bad_ones_are_dropped(
         "modes": {"driveway": "fast"},
         "price_cap": 0.25,
         "solar_keep_min": ["driveway"],
+        "arrival_room": True,
     }
     assert await hass.config_entries.async_setup(entry.entry_id)
     assert entry.runtime_data.store.controls.price_cap == 0.25

@@ -219,7 +219,29 @@ class HomeAssistantTranslation(Translation):
         faults = {"price_source": self.prices.fault, "solar_forecast": self.solar.fault}
         self.reading = replace(self.reading, source_faults=faults)
         return CycleExtras(
-            surplus_kw=surplus, feed_in_price=self.solar.feed_in_price, phase_limits_a=phases
+            surplus_kw=surplus,
+            feed_in_price=self.solar.feed_in_price,
+            phase_limits_a=phases,
+            idle_kw=self._idle_kw(),
+        )
+
+    def _idle_kw(self) -> float:
+        """What the chargers without a car could draw once one arrives (kW; 0: no room kept).
+
+        Not a charger that is counted apart (a fault, or unplugged a moment ago), nor one with
+        a reservation ahead: the reservation is already planned as the car that will come.
+        """
+        if self.reading is None or not self.store.controls.arrival_room:
+            return 0.0
+        reserved = {r.charger_id for r in self.store.reservations.values()}
+        return sum(
+            charger.max_kw
+            for cid, charger in self.chargers.items()
+            if (reading := self.reading.chargers.get(cid)) is not None
+            and not reading.connected
+            and reading.fault is None
+            and not reading.in_grace
+            and cid not in reserved
         )
 
     def _hold_on(self, plans: dict[str, tuple[EV, ChargingProfile]]) -> None:

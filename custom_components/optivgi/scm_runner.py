@@ -144,6 +144,7 @@ def _build_and_solve(  # noqa: PLR0917 - one cycle's inputs, passed on through `
         feed_in_price=extras.feed_in_price,
         phase_limits_a=extras.phase_limits_a,
         warm=warm,
+        idle_kw=extras.idle_kw,
     )
     return _solve(algorithm)
 

@@ -45,6 +45,9 @@ class SiteControls:
     price_cap: float | None = None
     #: Chargers that keep their minimum in *Solar* mode when the surplus is below it.
     solar_keep_min: set[str] = field(default_factory=set)
+    #: With prices or a solar forecast, energy is moved to cheaper steps only where chargers
+    #: without a car leave room: a car arriving there later finds what it needs.
+    arrival_room: bool = True
 
     def mode(self, charger_id: str) -> ChargeMode:
         """The charger's mode."""
@@ -96,6 +99,7 @@ class SiteControls:
             "modes": {cid: str(mode) for cid, mode in self.modes.items()},
             "price_cap": self.price_cap,
             "solar_keep_min": sorted(self.solar_keep_min),
+            "arrival_room": self.arrival_room,
         }
 
     @classmethod
@@ -110,6 +114,11 @@ class SiteControls:
             controls.control_chargers = control
         else:
             dropped.append("the control chargers switch (not true or false)")
+        room = raw.get("arrival_room", True)
+        if isinstance(room, bool):
+            controls.arrival_room = room
+        else:
+            dropped.append("the keep room for arriving cars switch (not true or false)")
         dropped += _read_modes(controls, raw.get("modes", {}))
         dropped += _read_keep_min(controls, raw.get("solar_keep_min", []))
         cap = raw.get("price_cap")

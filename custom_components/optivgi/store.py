@@ -148,6 +148,11 @@ class RequestStore:
         self.controls.control_chargers = control
         self._save()
 
+    def set_arrival_room(self, *, keep: bool) -> None:
+        """Keep room on chargers without a car when prices move energy (True); saved."""
+        self.controls.arrival_room = keep
+        self._save()
+
     def set_mode(self, charger_id: str, mode: ChargeMode) -> None:
         """Set a charger's charge mode (kept across sessions); saved."""
         self.controls.set_mode(charger_id, mode)

@@ -1,4 +1,7 @@
-"""Switches: the site's "control chargers" and, with a grid meter, each charger's Solar minimum.
+"""Switches: the site's "control chargers" and "keep room for arriving cars", a Solar minimum.
+
+"Keep room for arriving cars" exists with prices or a solar forecast, each charger's Solar
+minimum with a grid meter.
 
 "Control chargers" off: the site plans and shows but writes nothing.
 
@@ -29,6 +32,11 @@ CONTROL_CHARGERS = SwitchEntityDescription(
     translation_key="control_chargers",
     entity_category=EntityCategory.CONFIG,
 )
+ARRIVAL_ROOM = SwitchEntityDescription(
+    key="arrival_room",
+    translation_key="arrival_room",
+    entity_category=EntityCategory.CONFIG,
+)
 SOLAR_KEEP_MIN = SwitchEntityDescription(
     key="solar_keep_min",
     translation_key="solar_keep_min",
@@ -45,6 +53,9 @@ async def async_setup_entry(
     coordinator = entry.runtime_data.coordinator
     async_register_site_device(hass, entry)
     async_add_entities([OptiVgiControlSwitch(coordinator, CONTROL_CHARGERS)])
+    translation = coordinator.translation
+    if translation.prices.configured or translation.solar.configured:
+        async_add_entities([OptiVgiArrivalRoomSwitch(coordinator, ARRIVAL_ROOM)])
     if coordinator.translation.site.grid_entity is None:
         return  # no Solar mode without a grid meter
     async_add_charger_entities(
@@ -83,6 +94,33 @@ class OptiVgiControlSwitch(OptiVgiEntity, SwitchEntity):
         self.coordinator.store.set_control_chargers(control=on)
         self.async_write_ha_state()
         await self.coordinator.async_replan_for_user("control chargers switched")
+
+
+class OptiVgiArrivalRoomSwitch(OptiVgiEntity, SwitchEntity):
+    """With prices or a solar forecast: keep room on chargers without a car (off: use it all).
+
+    On, energy is moved to cheaper (or sunnier) steps only where the chargers without a car
+    leave room, so a car that arrives there later finds what it needs; off, a site whose
+    chargers rarely get another car saves more.
+    """
+
+    @property
+    @override
+    def is_on(self) -> bool:
+        return self.coordinator.store.controls.arrival_room
+
+    @override
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        await self._async_set(keep=True)
+
+    @override
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        await self._async_set(keep=False)
+
+    async def _async_set(self, *, keep: bool) -> None:
+        self.coordinator.store.set_arrival_room(keep=keep)
+        self.async_write_ha_state()
+        await self.coordinator.async_replan_for_user("keep room for arriving cars switched")
 
 
 class OptiVgiSolarKeepMinSwitch(OptiVgiControlEntity, SwitchEntity):

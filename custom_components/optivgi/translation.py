@@ -16,12 +16,14 @@ class CycleExtras:
     """What a site adds to a cycle beyond Opti-VGI's inputs (see `Algorithm`'s arguments).
 
     A solar surplus forecast per step (kW) with the price a kWh of it earns when exported,
-    and per-phase current limits per step (A, steps x 3).
+    and per-phase current limits per step (A, steps x 3), and what the chargers without a car
+    could draw once one arrives (kW), for which room is kept when prices move energy.
     """
 
     surplus_kw: list[float] | None = None
     feed_in_price: float = 0.0
     phase_limits_a: list[list[float]] | None = None
+    idle_kw: float = 0.0
 
 
 class Translation(ABC):
