@@ -13,7 +13,9 @@ can deliver more). A tariff must not cost energy: the closed loop should stay wi
 
 The PV day (on a smaller site, `--pv-chargers`, where the sun matters) adds a bell-shaped PV
 surplus (peak `--pv-peak-kw`, 10-16 h UTC) to the limit and runs each algorithm planned with the
-surplus forecast and the tariff, with the tariff only, with neither, and with the forecast only.
+surplus forecast and the tariff, with the tariff only, with neither, and with the forecast only;
+the linear program also runs it with the forecast and the tariff but no room kept for arriving
+cars (the chargers without a car are not counted: the site switch of that name turned off).
 Every run pays the same bill: grid energy at the tariff, energy from the surplus at the feed-in
 price (the export it replaces). Inputs: `simulate_day.py`.
 Run it with `scripts/simulate` (`--help` for options).
@@ -145,9 +147,13 @@ def simulate(
     pv_peak_kw: float = 0.0,
     forecast: bool = False,
     feed_in: float = FEED_IN_PRICE,
-    headroom: bool = True,
+    room_for_arrivals: bool = True,
 ) -> Outcome:
-    """Run the day with one algorithm, with the tariff or without, and the PV forecast or not."""
+    """Run the day with one algorithm, with the tariff or without, and the PV forecast or not.
+
+    `room_for_arrivals`: each cycle counts the chargers without a car (`idle_kw`), as the
+    integration does while its *Keep room for arriving cars* switch is on.
+    """
     sessions = make_sessions(chargers, seed)
     resolution = timedelta(minutes=step_minutes)
     params = SchedulingParameters(resolution=resolution, horizon=timedelta(hours=12))
@@ -167,8 +173,10 @@ def simulate(
         limits = [limit_kw(moment, chargers, pv_peak_kw) for moment in ahead]
         prices = [tariff(moment) for moment in ahead] if priced else None
         surplus = [pv_surplus(moment, pv_peak_kw) for moment in ahead] if forecast else None
+        # The chargers without a car, as the integration's switch counts them (each session's
+        # id starts with its charger's).
         busy = {sessions[index].ev_id.split("-")[0] for index in present}
-        idle_kw = CHARGER_KW * (chargers - len(busy)) if headroom else 0.0
+        idle_kw = CHARGER_KW * (chargers - len(busy)) if room_for_arrivals else 0.0
         started = time.perf_counter()
         algorithm_cls(
             evs,
@@ -192,7 +200,8 @@ def simulate(
         solar_kwh += min(site[step], sun) * params.step_hours
     short = algorithm_cls.name.removesuffix("Algorithm").replace("PulpNumerical", "LP")
     return Outcome(
-        name=f"{short}{' + tariff' if priced else ''}{' + PV forecast' if forecast else ''}",
+        name=f"{short}{' + tariff' if priced else ''}{' + PV forecast' if forecast else ''}"
+        f"{' (no room kept)' if priced and not room_for_arrivals else ''}",
         sessions=sessions,
         site_kw=site,
         limit_kw=limit,
@@ -275,6 +284,18 @@ def main() -> None:
         for cls in algorithms
         for priced, forecast in ((True, True), (True, False), (False, False), (False, True))
     ]
+    # What the room kept for arriving cars is worth: the same day without it.
+    sunny.append(
+        simulate(
+            PulpNumericalAlgorithm,
+            **day,
+            **pv,
+            priced=True,
+            forecast=True,
+            offline_kwh=offline,
+            room_for_arrivals=False,
+        )
+    )
     print()
     table(
         f"PV day: {args.pv_chargers} chargers, {len(sunny[0].sessions)} sessions, PV surplus up "
