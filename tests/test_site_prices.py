@@ -17,6 +17,7 @@ import pytest
 
 from custom_components.optivgi.const import DOMAIN, MIN_ON_S, MIN_WRITE_INTERVAL_S
 from custom_components.optivgi.price_source import CAP_PENALTY
+from custom_components.optivgi.site_controls import ChargeMode
 from custom_components.optivgi.store import ChargingRequest
 
 from .ha_site import (
@@ -255,6 +256,10 @@ async def test_a_car_waits_for_cheap_hours_only_where_an_empty_charger_keeps_its
     assert (await translation.get_extras("", now)).idle_kw == 0.0
     store.cancel_reservation(reservation.reservation_id)
     assert (await translation.get_extras("", now)).idle_kw == pytest.approx(extras.idle_kw)
+    # A charger switched off gives its car nothing: no room is kept for it.
+    store.set_mode(garage, ChargeMode.OFF)
+    assert (await translation.get_extras("", now)).idle_kw == 0.0
+    store.set_mode(garage, ChargeMode.SMART)
     # A car on each charger: none is empty.
     hass.states.async_set("binary_sensor.garage_plug", "on")
     await settle(hass)

@@ -228,10 +228,12 @@ class HomeAssistantTranslation(Translation):
     def _idle_kw(self) -> float:
         """What the chargers without a car could draw once one arrives (kW; 0: no room kept).
 
-        Not a charger that is counted apart (a fault, or unplugged a moment ago), nor one with
-        a reservation ahead: the reservation is already planned as the car that will come.
+        Not a charger that is counted apart (a fault, or unplugged a moment ago), one whose car
+        would get nothing (*Off*), nor one with a reservation ahead: the reservation is already
+        planned as the car that will come.
         """
-        if self.reading is None or not self.store.controls.arrival_room:
+        controls = self.store.controls
+        if self.reading is None or not controls.arrival_room:
             return 0.0
         reserved = {r.charger_id for r in self.store.reservations.values()}
         return sum(
@@ -241,6 +243,7 @@ class HomeAssistantTranslation(Translation):
             and not reading.connected
             and reading.fault is None
             and not reading.in_grace
+            and controls.mode(cid) is not ChargeMode.OFF
             and cid not in reserved
         )
 
