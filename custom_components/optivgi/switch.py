@@ -10,6 +10,7 @@ charger is told anything (not even the OCPP safety net). Turned on again, every 
 command goes out at once, whatever was sent before.
 """
 
+from abc import abstractmethod
 from typing import Any, override
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
@@ -65,8 +66,34 @@ async def async_setup_entry(
     )
 
 
-class OptiVgiControlSwitch(OptiVgiEntity, SwitchEntity):
+class _OptiVgiSiteSwitch(OptiVgiEntity, SwitchEntity):
+    """A site setting in the site's store: set, shown at once, and re-planned for."""
+
+    #: Why the site re-plans when it is switched (the logbook's reason).
+    _replan_reason: str
+
+    @abstractmethod
+    def _store(self, *, on: bool) -> None:
+        """Keep the new setting in the site's store."""
+
+    @override
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        await self._async_set(on=True)
+
+    @override
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        await self._async_set(on=False)
+
+    async def _async_set(self, *, on: bool) -> None:
+        self._store(on=on)
+        self.async_write_ha_state()
+        await self.coordinator.async_replan_for_user(self._replan_reason)
+
+
+class OptiVgiControlSwitch(_OptiVgiSiteSwitch):
     """Whether the site's chargers are commanded; kept in the site's store across restarts."""
+
+    _replan_reason = "control chargers switched"
 
     @property
     @override
@@ -84,19 +111,14 @@ class OptiVgiControlSwitch(OptiVgiEntity, SwitchEntity):
         translation = self.coordinator.translation
         for cid in translation.actuator.links:
             translation.actuator.new_session(cid)  # what was sent may be stale: send it all
-        await self._async_set(on=True)
+        await super().async_turn_on(**kwargs)
 
     @override
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        await self._async_set(on=False)
-
-    async def _async_set(self, *, on: bool) -> None:
+    def _store(self, *, on: bool) -> None:
         self.coordinator.store.set_control_chargers(control=on)
-        self.async_write_ha_state()
-        await self.coordinator.async_replan_for_user("control chargers switched")
 
 
-class OptiVgiArrivalRoomSwitch(OptiVgiEntity, SwitchEntity):
+class OptiVgiArrivalRoomSwitch(_OptiVgiSiteSwitch):
     """With prices or a solar forecast: keep room on chargers without a car (off: use it all).
 
     On, energy is moved to cheaper (or sunnier) steps only where the chargers without a car
@@ -104,23 +126,16 @@ class OptiVgiArrivalRoomSwitch(OptiVgiEntity, SwitchEntity):
     chargers rarely get another car saves more.
     """
 
+    _replan_reason = "keep room for arriving cars switched"
+
     @property
     @override
     def is_on(self) -> bool:
         return self.coordinator.store.controls.arrival_room
 
     @override
-    async def async_turn_on(self, **kwargs: Any) -> None:
-        await self._async_set(keep=True)
-
-    @override
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        await self._async_set(keep=False)
-
-    async def _async_set(self, *, keep: bool) -> None:
-        self.coordinator.store.set_arrival_room(keep=keep)
-        self.async_write_ha_state()
-        await self.coordinator.async_replan_for_user("keep room for arriving cars switched")
+    def _store(self, *, on: bool) -> None:
+        self.coordinator.store.set_arrival_room(keep=on)
 
 
 class OptiVgiSolarKeepMinSwitch(OptiVgiControlEntity, SwitchEntity):
