@@ -306,22 +306,16 @@ def test_close_to_the_exact_optimum(seed: int) -> None:
     assert problem.useful_kwh(power) >= 0.97 * problem.useful_kwh(best) - 1e-9
 
 
-def earliest_and_contested(problem: ScheduleProblem) -> tuple[np.ndarray, np.ndarray]:
-    """Go's plan without prices or surplus (kWh per step), and its contested steps.
-
-    A step is contested when an EV below its rate there still charges later (no room for more).
-    """
+def earliest_plan(problem: ScheduleProblem) -> np.ndarray:
+    """Go's plan without prices or surplus (kWh per step): what the buffers are a share of."""
     plain = dataclasses.replace(problem, prices=None, surplus_kw=None)
-    earliest = go_schedule(plain) * problem.step_hours
-    rate = Site.of(problem).rate
-    later = np.cumsum(earliest[:, ::-1], axis=1)[:, ::-1] - earliest
-    return earliest, ((earliest < rate - 1e-9) & (later > 1e-9)).any(axis=0)
+    return go_schedule(plain) * problem.step_hours
 
 
-def test_a_contested_car_keeps_its_buffer_in_the_first_half() -> None:
+def test_a_car_keeps_its_buffer_by_the_middle_of_its_stay() -> None:
     # Two cars on one 10 kW limit, expensive first half, cheap second half. Without prices "a"
-    # takes steps 0-3 and "b" waits: those steps are contested. Moved cheapest-first, all of
-    # a's 10 kWh would go to steps 8-11, the end of its stay; it keeps half in steps 0-3.
+    # takes steps 0-3 and "b" waits. Moved cheapest-first, all of a's 10 kWh would go to steps
+    # 8-11, the end of its stay; it keeps half before the middle of its stay (step 6).
     steps = 16
     evs = [
         make_ev("a", energy=10, max_kw=10, end=12),
@@ -334,9 +328,8 @@ def test_a_contested_car_keeps_its_buffer_in_the_first_half() -> None:
     cheapest = _shift(site, _top_up(site, _fair(site)))  # the shift without the buffer
     assert cheapest[0, :8].sum() == 0.0
     assert cheapest[0, 8:12].sum() == pytest.approx(10.0)
-    earliest, contested = earliest_and_contested(problem)
-    assert contested[:4].all()
-    assert not contested[4:].any()
+    earliest = earliest_plan(problem)
+    assert earliest[0, :4].sum() == pytest.approx(10.0)
     ev_of, step_of = np.indices(earliest.shape).reshape(2, -1)
     _, buffers = track_buffers(problem, ev_of, step_of, earliest.ravel())[0]
     first_half = power[0, : track_end(problem)[0]].sum() * HOURS
@@ -360,7 +353,7 @@ def priced_sites(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(site=priced_sites())
-def test_with_prices_every_hard_constraint_and_every_contested_buffer_holds(
+def test_with_prices_every_hard_constraint_and_every_buffer_holds(
     site: tuple[list[EV], list[float], list[float], list[float] | None],
 ) -> None:
     evs, limit, prices, surplus = site
@@ -370,13 +363,12 @@ def test_with_prices_every_hard_constraint_and_every_contested_buffer_holds(
     problem = algorithm.problem
     power = np.array([ev.power for ev in evs], dtype=np.float64).reshape(len(evs), len(limit))
     assert problem.violations(power) == []
-    # Every buffer (`tariff.py`) over the contested steps of the earliest plan is met.
-    earliest, contested = earliest_and_contested(problem)
+    # Every buffer (`tariff.py`) of the earliest plan is met, as in the LP.
+    earliest = earliest_plan(problem)
     ev_of, step_of = np.indices(earliest.shape).reshape(2, -1)
-    held = np.where(contested[None, :], earliest, 0.0).ravel()
     kwh = power.ravel() * problem.step_hours
     for milestone, (early, buffers) in zip(
-        MILESTONES, track_buffers(problem, ev_of, step_of, held), strict=True
+        MILESTONES, track_buffers(problem, ev_of, step_of, earliest.ravel()), strict=True
     ):
         got = np.bincount(ev_of[early], weights=kwh[early], minlength=problem.n_evs)
         assert (got >= buffers - 1e-6).all(), milestone

@@ -27,15 +27,15 @@ each with numpy over all steps (no loop over cells):
    surplus slot is priced at the price, as in the LP. A slot is used whole or from the EV's
    minimum, so a step gets 0 or at least the minimum.
 4. **On track.** With prices or a surplus (`ScheduleProblem.priced`), stage 3 first runs without
-   them. Where that earliest plan is contested (an EV short of room there charges later), each
-   EV keeps `TRACK_SHARE` of its energy there, at least its minimum, before the last milestone
-   of its stay (`track_keep`, `tariff.py`), and moves only the rest to the cheapest slots. So it
-   meets every buffer of `tariff.py` there, and in the closed loop it charges now at least half
-   of what it would without prices: energy moved to cheap steps is not all lost to cars that
-   arrive unannounced (`scripts/simulate`). An EV whose rest does not fit keeps its earliest
-   row. With idle chargers (`ScheduleProblem.idle_kw`) the cheap slots are only the room
-   `tariff.arrival_room` leaves: what a car arriving there could take stays free. Without
-   prices and surplus stage 3 runs once, as described.
+   them. From that earliest plan (and the last cycle's plan, when there is one) each EV has the
+   LP's buffers (`Track`, `tariff.track_buffers`): by each milestone of its stay it keeps a
+   share of the energy the earliest plan gives it before then. Stage 3 then runs with the prices
+   (`SHIFT_PASSES` times): each EV first places each buffer in its cheapest slots before that
+   milestone, then the rest in its cheapest slots (`place_on_track`). So the closed loop keeps
+   every car on track for its departure, as the LP does (`scripts/simulate`). An EV whose
+   energy does not fit so keeps the row it had. With idle chargers (`ScheduleProblem.idle_kw`)
+   the slots are only the room `tariff.arrival_room` leaves: what a car arriving there could
+   take stays free. Without prices and surplus stage 3 runs once, as described.
 
 With per-phase limits each step also keeps `phase[t, p]`, the current (A h) each phase still
 allows: an EV takes at most what its own phases leave (`Site.cap`), and what it takes is
@@ -56,10 +56,14 @@ from typing import override
 import numpy as np
 
 from .algorithm import Algorithm, Schedule, ScheduleStatus
-from .go_place import EPS, Site, place, place_capped, place_kept, track_keep
+from .go_place import EPS, Site, Track, place, place_capped, place_on_track
 from .problem import FloatArray, IntArray, ScheduleProblem
 from .tariff import arrival_room
 
+#: Passes of the cheap shift with prices: the second lets each EV take the cheap steps that the
+#: EVs moved after it left (`prices` 50 x 480: 101.1 % of the LP's cost per kWh after one pass,
+#: 100.3 % after two; a third gains 0.1 %).
+SHIFT_PASSES = 2
 #: Bisection probes after the first: `phi` is found to 1/2**_PROBES of its bound (7 placements,
 #: each N vectorised EV placements; about 2-10 ms at 50 EVs x 480 steps).
 _PROBES = 6
@@ -156,10 +160,10 @@ def _top_up(site: Site, plan: _Plan) -> FloatArray:
     return power
 
 
-def _shift(site: Site, power: FloatArray, keep: FloatArray | None = None) -> FloatArray:
+def _shift(site: Site, power: FloatArray, track: Track | None = None) -> FloatArray:
     """Move each EV's energy to the earliest (or cheapest) steps with room: (N, T) kWh per step.
 
-    With `keep` (`track_keep`), each EV first keeps its row of it.
+    With `track`, each EV first meets its buffers (`place_on_track`).
     """
     rate, rows = site.rate[:, site.steps], power[:, site.steps]
     spare = site.room[site.steps] - rows.sum(axis=0)
@@ -172,11 +176,17 @@ def _shift(site: Site, power: FloatArray, keep: FloatArray | None = None) -> Flo
         phase_free = None if phase is None else phase.copy()
         site.take(i, -rows[i], phase_free)
         room = site.cap(i, free.copy(), phase_free)
-        kept = None if keep is None else keep[i, site.steps]
-        got = place_kept(
-            rate[i], row, room, kept=kept, need=total, low=site.low[i], most=site.energy[i]
-        )
-        if got >= total - EPS:
+        if place_on_track(
+            rate[i],
+            row,
+            room,
+            track=track,
+            ev=i,
+            slot_step=site.steps,
+            need=total,
+            low=float(site.low[i]),
+            most=float(site.energy[i]),
+        ):
             rows[i], spare = row, free - row
             site.take(i, row, phase_free)
             phase = phase_free
@@ -186,21 +196,19 @@ def _shift(site: Site, power: FloatArray, keep: FloatArray | None = None) -> Flo
 
 
 def _shift_solar(
-    site: Site, power: FloatArray, problem: ScheduleProblem, keep: FloatArray | None = None
+    site: Site, power: FloatArray, problem: ScheduleProblem, track: Track | None = None
 ) -> FloatArray:
-    """`_shift` with a surplus: each EV into its cheapest solar or grid slots (module docstring).
-
-    What an EV keeps (`keep`) uses the surplus first.
-    """
+    """`_shift` with a surplus: each EV into its cheapest solar or grid slots (module docstring)."""
     grid, discount, surplus = problem.grid_prices(), problem.solar_discount(), problem.surplus_kw
     if grid is None or discount is None or surplus is None:
-        return _shift(site, power, keep)
+        return _shift(site, power, track)
     solar_price = grid - discount  # the feed-in price, or the price where that is lower
     steps = problem.n_steps
     # Slots 0..T-1 are the surplus, T..2T-1 the rest: cheapest, then earliest, solar first.
     order = np.lexsort(
         (np.repeat([0, 1], steps), np.tile(np.arange(steps), 2), np.append(solar_price, grid))
     )
+    slot_step = np.tile(np.arange(steps), 2)[order]
     sun = np.where(discount > 0, surplus * problem.step_hours, 0.0)
     rows = power.copy()
     spare = site.room - rows.sum(axis=0)
@@ -214,20 +222,18 @@ def _shift_solar(
             cap = np.minimum(site.rate[i], site.cap(i, free, phase_free))
             solar = np.minimum(cap, sun)
             slots = np.append(solar, cap - solar)[order]
-            placed, kept = np.zeros_like(slots), None
-            if keep is not None:
-                sunny = np.minimum(keep[i], solar)
-                kept = np.append(sunny, keep[i] - sunny)[order]
-            got = place_kept(
+            placed = np.zeros_like(slots)
+            if place_on_track(
                 slots,
                 placed,
                 slots.copy(),
-                kept=kept,
+                track=track,
+                ev=i,
+                slot_step=slot_step,
                 need=total,
-                low=site.low[i],
-                most=site.energy[i],
-            )
-            if got >= total - EPS:
+                low=float(site.low[i]),
+                most=float(site.energy[i]),
+            ):
                 both = np.empty_like(placed)
                 both[order] = placed
                 rows[i] = both[:steps] + both[steps:]
@@ -245,29 +251,35 @@ def _phase_left(site: Site, rows: FloatArray, steps: IntArray) -> FloatArray | N
     return np.asarray(site.phase[steps] - rows.T @ site.amps, dtype=np.float64)
 
 
-def go_schedule(problem: ScheduleProblem) -> FloatArray:
-    """The heuristic's schedule, (N, T) kW; also what the linear program falls back to."""
+def go_schedule(problem: ScheduleProblem, previous_kw: FloatArray | None = None) -> FloatArray:
+    """The heuristic's schedule, (N, T) kW; also what the linear program falls back to.
+
+    `previous_kw` is the last cycle's plan on this grid (kW, NaN where it had none): with prices
+    or a surplus, the buffers keep what it put before each milestone (`tariff.track_buffers`).
+    """
     site = Site.of(problem)
     power = _top_up(site, _fair(site))
     if not problem.priced:
         return _shift(site, power) / problem.step_hours
     earliest = _shift(replace(site, steps=np.arange(problem.n_steps)), power)
-    keep = track_keep(problem, earliest, site)
+    track = Track.of(problem, site, earliest, previous_kw)
     room = arrival_room(problem, earliest.sum(axis=0) / problem.step_hours)
     if room is not None:
         site = replace(site, room=np.minimum(site.room, room * problem.step_hours))
-    shifted = (
-        _shift(site, earliest, keep)
-        if problem.surplus_kw is None
-        else _shift_solar(site, earliest, problem, keep)
-    )
+    shifted = earliest
+    for _ in range(SHIFT_PASSES):
+        shifted = (
+            _shift(site, shifted, track)
+            if problem.surplus_kw is None
+            else _shift_solar(site, shifted, problem, track)
+        )
     return shifted / problem.step_hours
 
 
 class GoAlgorithm(Algorithm):
     """Fair shares by bisection, then top-ups, then charging as early (or cheap) as there is room.
 
-    With prices or a surplus each EV first keeps part of its earliest plan (on track).
+    With prices or a surplus each EV first keeps its buffers from its earliest plan (on track).
 
     The stages are in the module docstring; the schedule always satisfies every hard constraint.
     """
@@ -277,7 +289,7 @@ class GoAlgorithm(Algorithm):
     @override
     def _schedule(self, problem: ScheduleProblem) -> Schedule:
         started = time.perf_counter()
-        power = go_schedule(problem)
+        power = go_schedule(problem, self.previous_plan())
         return Schedule(
             power=power,
             status=ScheduleStatus.HEURISTIC,

@@ -1,17 +1,16 @@
 """GoAlgorithm's site in kWh per step, and how one EV is placed into the room left.
 
 See `go_algorithm.py` for the stages that use them; amounts are kWh per step (kW x step hours),
-phase room A h per step. With prices or a surplus, `track_keep` is what each EV keeps of the
-earliest plan (its buffers, `tariff.py`), and `place_kept` places the rest after it.
+phase room A h per step. With prices or a surplus, `Track` holds each EV's buffers from the
+earliest plan (`tariff.py`), and `place_on_track` places them before the rest.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
 from .problem import FloatArray, IntArray, ScheduleProblem
-from .tariff import MILESTONES, TRACK_SHARE, track_end
+from .tariff import MILESTONES, track_buffers, track_end
 
 #: Amounts below this are nothing (kWh); comparisons allow it for round-off.
 EPS = 1e-9
@@ -142,43 +141,62 @@ def place_capped(
     return got
 
 
-def track_keep(problem: ScheduleProblem, earliest: FloatArray, site: Site) -> FloatArray:
-    """What each EV keeps of the earliest plan `earliest` ((N, T) kWh per step) with prices.
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Track:
+    """Each EV's buffers with prices (`tariff.track_buffers`), one per milestone of its stay.
 
-    In a contested step (an EV below its rate there still charges later: the earliest plan had
-    no room for more), each EV keeps `TRACK_SHARE` of its energy there, raised to its minimum
-    (never above the earliest plan), if the step is before the last milestone of its stay
-    (`tariff.py`). In the closed loop that energy would be at risk (a car that arrives
-    unannounced takes the room it was moved to); where no EV is short of room, all may move.
+    `ends[m][i]` is EV `i`'s first step after milestone `m`, `kwh[m][i]` what it keeps before.
     """
-    later = np.cumsum(earliest[:, ::-1], axis=1)[:, ::-1] - earliest
-    short: NDArray[np.bool_] = (earliest < site.rate - EPS) & (later > EPS)
-    contested = np.asarray(short.any(axis=0), dtype=np.bool_)
-    before = np.arange(problem.n_steps)[None, :] < track_end(problem, MILESTONES[-1])[:, None]
-    kept = np.minimum(earliest, np.maximum(TRACK_SHARE * earliest, site.low[:, None]))
-    held = before & contested[None, :] & (earliest > EPS)
-    return np.asarray(np.where(held, kept, 0.0), dtype=np.float64)
+
+    ends: tuple[IntArray, ...]
+    kwh: tuple[FloatArray, ...]
+
+    @classmethod
+    def of(
+        cls,
+        problem: ScheduleProblem,
+        site: Site,
+        earliest: FloatArray,
+        previous_kw: FloatArray | None,
+    ) -> Track:
+        """The buffers of the earliest plan (`(N, T)` kWh) and of the last cycle's plan (kW)."""
+        ev, step = np.nonzero(site.rate > 0)
+        held = track_buffers(problem, ev, step, earliest[ev, step], previous_kw)
+        return cls(
+            ends=tuple(track_end(problem, milestone) for milestone in MILESTONES),
+            kwh=tuple(buffer for _, buffer in held),
+        )
 
 
-def place_kept(
+def place_on_track(
     rate: FloatArray,
     row: FloatArray,
     spare: FloatArray,
     *,
-    kept: FloatArray | None,
+    track: Track | None,
+    ev: int,
+    slot_step: IntArray,
     need: float,
     low: float,
     most: float,
-) -> float:
-    """`place` into an empty `row`, after `kept` (within `spare`, `track_keep`); what was added.
+) -> bool:
+    """`place` `need` kWh into an empty `row`; whether all of it (and every buffer) fits.
 
-    `need` and `most` are for the whole row. Without `kept` this is `place` itself.
+    With `track`, EV `ev` first gets each buffer in its first slots before that milestone
+    (`slot_step` is each slot's step; slots are in order of preference), then the rest.
     """
-    if kept is None:
-        return place(rate, row, spare, need=need, low=low, most=most)
-    row += kept
-    np.maximum(spare - kept, 0.0, out=spare)
-    got = float(kept.sum())
-    if need - got > EPS:
-        got += place(rate, row, spare, need=need - got, low=low, most=most - got)
-    return got
+    placed = True
+    if track is not None:
+        for ends, kwh in zip(track.ends, track.kwh, strict=True):
+            before = slot_step < ends[ev]
+            short = float(kwh[ev]) - float(row[before].sum())
+            if short > EPS:
+                # Beyond the milestone the rate is what the row has: nothing is added there.
+                within = np.where(before, rate, row)
+                got = place(within, row, spare, need=short, low=low, most=most - float(row.sum()))
+                placed &= got >= short - EPS
+    rest = need - float(row.sum())
+    if placed and rest > EPS:
+        got = place(rate, row, spare, need=rest, low=low, most=most - float(row.sum()))
+        placed = got >= rest - EPS
+    return placed
