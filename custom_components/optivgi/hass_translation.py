@@ -35,7 +35,7 @@ from .scm.ev import EV, ChargingProfile, ChargingRateUnit
 from .sessions import SessionTracker
 from .site_budget import SiteBudget
 from .site_controls import ChargeMode
-from .site_evs import Wanted, active_ev, reservation_evs
+from .site_evs import Wanted, active_ev, idle_charger_kw, reservation_evs
 from .site_reading import ChargerReading, SiteReading
 from .solar_forecast import SolarForecast
 from .solar_surplus import async_surplus
@@ -222,29 +222,7 @@ class HomeAssistantTranslation(Translation):
             surplus_kw=surplus,
             feed_in_price=self.solar.feed_in_price,
             phase_limits_a=phases,
-            idle_kw=self._idle_kw(),
-        )
-
-    def _idle_kw(self) -> float:
-        """What the chargers without a car could draw once one arrives (kW; 0: no room kept).
-
-        Not a charger that is counted apart (a fault, or unplugged a moment ago), one whose car
-        would get nothing (*Off*), nor one with a reservation ahead: the reservation is already
-        planned as the car that will come.
-        """
-        controls = self.store.controls
-        if self.reading is None or not controls.arrival_room:
-            return 0.0
-        reserved = {r.charger_id for r in self.store.reservations.values()}
-        return sum(
-            charger.max_kw
-            for cid, charger in self.chargers.items()
-            if (reading := self.reading.chargers.get(cid)) is not None
-            and not reading.connected
-            and reading.fault is None
-            and not reading.in_grace
-            and controls.mode(cid) is not ChargeMode.OFF
-            and cid not in reserved
+            idle_kw=idle_charger_kw(self.reading, self.chargers, self.store),
         )
 
     def _hold_on(self, plans: dict[str, tuple[EV, ChargingProfile]]) -> None:

@@ -1,4 +1,4 @@
-"""The EVs a site's reading gives the scheduler: plugged-in cars, and reservations to come."""
+"""The EVs a site's reading gives the scheduler: plugged-in cars, reservations, empty chargers."""
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -8,6 +8,8 @@ import math
 from .charger_config import ChargerConfig
 from .scm.constants import TOLERANCE, SchedulingParameters
 from .scm.ev import EV, ChargingRateUnit
+from .site_controls import ChargeMode
+from .site_reading import SiteReading
 from .store import RequestStore
 
 RESERVATION_PREFIX = "reservation-"
@@ -106,3 +108,28 @@ def reservation_evs(
             )
         )
     return evs
+
+
+def idle_charger_kw(
+    reading: SiteReading, chargers: Mapping[str, ChargerConfig], store: RequestStore
+) -> float:
+    """What the chargers without a car could draw once one arrives (kW; 0: no room kept).
+
+    Only while the site keeps room for arriving cars. Not a charger that is counted apart (a
+    fault, or unplugged a moment ago), one whose car would get nothing (*Off*), nor one with a
+    reservation ahead: the reservation is already planned as the car that will come.
+    """
+    controls = store.controls
+    if not controls.arrival_room:
+        return 0.0
+    reserved = {r.charger_id for r in store.reservations.values()}
+    return sum(
+        charger.max_kw
+        for cid, charger in chargers.items()
+        if (charger_reading := reading.chargers.get(cid)) is not None
+        and not charger_reading.connected
+        and charger_reading.fault is None
+        and not charger_reading.in_grace
+        and controls.mode(cid) is not ChargeMode.OFF
+        and cid not in reserved
+    )
