@@ -1,4 +1,4 @@
-"""Diagnostics: a site's settings, its chargers, its last plan and its stored requests."""
+"""Diagnostics: a site's settings, its chargers, its last plan, its stored requests and controls."""
 
 from dataclasses import asdict
 from datetime import datetime
@@ -62,4 +62,6 @@ async def async_get_config_entry_diagnostics(
         "reservations": [
             _jsonable(asdict(reservation)) for reservation in store.reservations.values()
         ],
+        # The site's switches and selects: what the plan was asked to do (and to keep room for).
+        "controls": store.controls.as_json(),
     }
