@@ -185,16 +185,17 @@ def place_on_track(
     With `track`, EV `ev` first gets each buffer in its first slots before that milestone
     (`slot_step` is each slot's step; slots are in order of preference), then the rest.
     """
+    if track is None:  # every plan without prices, each warm re-plan among them: `place` alone
+        return place(rate, row, spare, need=need, low=low, most=most) >= need - EPS
     placed = True
-    if track is not None:
-        for ends, kwh in zip(track.ends, track.kwh, strict=True):
-            before = slot_step < ends[ev]
-            short = float(kwh[ev]) - float(row[before].sum())
-            if short > EPS:
-                # Beyond the milestone the rate is what the row has: nothing is added there.
-                within = np.where(before, rate, row)
-                got = place(within, row, spare, need=short, low=low, most=most - float(row.sum()))
-                placed &= got >= short - EPS
+    for ends, kwh in zip(track.ends, track.kwh, strict=True):
+        before = slot_step < ends[ev]
+        short = float(kwh[ev]) - float(row[before].sum())
+        if short > EPS:
+            # Beyond the milestone the rate is what the row has: nothing is added there.
+            within = np.where(before, rate, row)
+            got = place(within, row, spare, need=short, low=low, most=most - float(row.sum()))
+            placed &= got >= short - EPS
     rest = need - float(row.sum())
     if placed and rest > EPS:
         got = place(rate, row, spare, need=rest, low=low, most=most - float(row.sum()))
