@@ -47,7 +47,7 @@ from .dual_bound import StepDuals
 from .lp_blocks import eagerness_order, segment_starts, step_costs
 from .lp_model import Model, Solution, StageOptima
 from .lp_run import ModelKind, Run
-from .lp_settings import LinearProgramError, SolverSettings
+from .lp_settings import ENERGY_PROOF, LinearProgramError, SolverSettings
 from .problem import FloatArray, ScheduleProblem
 from .tariff import arrival_room, track_buffers
 
@@ -94,6 +94,8 @@ def _fairness(run: Run, model: Model, rounds: int | None = None) -> None:
     if rounds is None:
         rounds = 1 if run.integral else LARGE_LEXIMIN_ROUNDS if interior else LEXIMIN_ROUNDS
     model.solver.setOptionValue("solver", "ipm" if interior else "simplex")
+    if run.integral:  # the energy stage holds the share less the tolerance anyway
+        model.solver.setOptionValue("mip_abs_gap", FAIRNESS_TOLERANCE)
     # Some EVs were held at a round's fraction that they could exceed (the last round, or no
     # positive dual): their shares are floors, not settled.
     unsettled = False
@@ -138,6 +140,8 @@ def _energy(run: Run, model: Model, *, hold: bool = True) -> None:
     costs = np.append(hours, np.zeros(model.n_cols - hours.size))
     if run.integral and model.has_solution():
         model.start_from(model.values())  # the fairness stage's schedule is feasible here
+    if run.integral:
+        model.solver.setOptionValue("mip_rel_gap", ENERGY_PROOF)
     # Large, after fairness on this model: interior point again (100 x 1440 with minimums,
     # 0.39 s against 1.27 s); after fairness on segments, simplex (50 x 480: 48 against 132 ms).
     interior = not run.integral and not run.aggregate and model.columns.size >= IPM_MIN_COLUMNS

@@ -17,13 +17,12 @@ from numpy.typing import NDArray
 
 from .constants import TOLERANCE
 from .linear_program import FAIRNESS_TOLERANCE, eagerness_order, step_costs
+from .lp_settings import ENERGY_PROOF
 from .phases import room_beside_kw
 from .problem import FloatArray, ScheduleProblem
 
 #: Relative energy difference below which two schedules deliver the same (round-off).
 ENERGY_TIE = 1e-7
-#: Relative energy shortfall to the relaxed LP that still counts as optimal (0.1 %).
-ENERGY_PROOF = 1e-3
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
