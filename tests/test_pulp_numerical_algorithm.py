@@ -1,5 +1,7 @@
 """PulpNumericalAlgorithm: the defects upstream has, fixed; minimum powers; solver failures."""
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,7 @@ from custom_components.optivgi.scm.pulp_numerical_algorithm import (
     PulpNumericalAlgorithm,
     round_to_minimums,
 )
+from custom_components.optivgi.scm.repair import REPAIR_NODE_BUDGET
 
 from .scm_factories import NOW, ev, params_for
 
@@ -105,6 +108,33 @@ def test_tiny_time_limit_still_gives_a_valid_schedule() -> None:
     assert result.status is ScheduleStatus.FALLBACK
     power = np.array([e.power for e in evs])
     assert algorithm.problem.violations(power) == []
+
+
+def test_a_search_at_an_unreachable_share_leaves_nodes_for_fairness(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Three 4.14 kW minimums on 6 kW: one car at a time, so the relaxed share is out of reach.
+    # A search held at that share must not use up the budget of the search of fairness.
+    searches: list[tuple[float | None, int, int]] = []
+    search = pulp_numerical_algorithm.semi_continuous_steps
+
+    def recorded(*args: Any, **kwargs: Any) -> np.ndarray | None:
+        searches.append((kwargs["fraction_floor"], kwargs["nodes"], kwargs["budget"].left))
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(pulp_numerical_algorithm, "semi_continuous_steps", recorded)
+    evs = [
+        ev("a", energy=9.12, max_kw=11, min_kw=4.14, steps=16, end=8),
+        ev("b", energy=12.08, max_kw=11, min_kw=4.14, steps=16, end=11),
+        ev("c", energy=8.13, max_kw=11, min_kw=4.14, steps=16, end=14),
+    ]
+    schedule(evs, [6.04] * 16)
+    held = [(nodes, left) for floor, nodes, left in searches if floor is not None]
+    assert held
+    assert all(nodes <= left // 2 for nodes, left in held)
+    fairness = [left for floor, _, left in searches if floor is None]
+    assert fairness
+    assert fairness[0] >= REPAIR_NODE_BUDGET // 2
 
 
 def _grid(steps: int) -> dict[str, object]:

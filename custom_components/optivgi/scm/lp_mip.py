@@ -40,10 +40,10 @@ def semi_continuous_steps(
     on a tighter model. None when no schedule reaches that share.
 
     With a `budget` (shared by the searches of one repair), the stages use no more nodes than
-    are left in it; None at once when none are. Cells in `fixed_on` are on in every schedule
-    of the model: only the others are chosen.
+    are left in it; None at once when none are, or when the guard has run out. Cells in
+    `fixed_on` are on in every schedule of the model: only the others are chosen.
     """
-    if budget is not None and budget.left <= 0:
+    if time_limit_s <= 0 or (budget is not None and budget.left <= 0):
         return None
     settings = SolverSettings(
         deadline_s=time.perf_counter() + time_limit_s,
