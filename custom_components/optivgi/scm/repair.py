@@ -1,7 +1,8 @@
 """The repair's state: the bound, the best schedule so far and the work spent (`minimums`).
 
 `PulpNumericalAlgorithm` offers it sets of on-steps; each is re-solved with the LP's stages and
-kept if its `Score` beats the best so far, until one reaches the bound.
+kept if its `Score` beats the best so far (leximin over every car's share, then energy), until
+one reaches the bound for the worst-off car.
 
 The bound is the relaxed leximin schedule's `Score`, not the most energy any schedule that fair
 could carry: the LP's order is leximin, then energy, so a schedule with the relaxed share and the
@@ -53,6 +54,8 @@ class Repair:
     solve_s: float
     best: FloatArray = field(init=False)
     best_score: Score = field(init=False)
+    #: The schedule so far with the largest smallest share, then the most energy.
+    fullest: Score = field(init=False)
     #: What all mixed-integer searches of this repair may use together.
     nodes: NodeBudget = field(default_factory=lambda: NodeBudget(left=REPAIR_NODE_BUDGET))
     status: ScheduleStatus = ScheduleStatus.HEURISTIC
@@ -61,10 +64,21 @@ class Repair:
     def offer(self, schedule: FloatArray) -> None:
         """Start from a valid schedule (GoAlgorithm's, or no power at all)."""
         self.best, self.best_score = schedule, Score.of(self.problem, schedule)
+        self.fullest = self.best_score
 
     def done(self) -> bool:
-        """Whether the best schedule reaches the bound (within the tolerances)."""
-        return self.best_score.reaches(self.bound)
+        """Whether some schedule so far reaches the bound (within the tolerances).
+
+        Judged by the fullest of them, not the best: a schedule that leaves the cars after the
+        worst-off one more may carry less energy, and the mixed-integer model (which searches
+        the smallest share and the energy only) would then run for nothing (`minimums`
+        10 x 288, seed 3: 2.4 s a cycle instead of 0.18 s).
+        """
+        return self.fullest.reaches(self.bound)
+
+    def settled(self) -> bool:
+        """Whether it reaches the bound for every car, not only the worst-off one."""
+        return self.best_score.reaches(self.bound, every_share=True)
 
     def _solve(self, cells: NDArray[np.bool_], lower_kw: FloatArray) -> FloatArray:
         solution = solve_stages(
@@ -88,7 +102,11 @@ class Repair:
         except LinearProgramError:
             return
         score = Score.of(self.problem, candidate)
-        if not self.problem.violations(candidate) and score.beats(self.best_score):
+        if self.problem.violations(candidate):
+            return
+        if score.fuller(self.fullest):
+            self.fullest = score
+        if score.beats(self.best_score):
             self.best, self.best_score = candidate, score
             self.status, self.message = ScheduleStatus.ROUNDED, how
 
