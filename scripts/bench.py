@@ -536,8 +536,8 @@ def main() -> None:
                 exact = sum(r.exact_gap_pct <= 0.5 and r.exact_fair for r in judged)
                 worst = max(r.exact_gap_pct for r in judged)
                 family_rows[0]["exact"] = (
-                    f"{exact}/{len(judged)} exact (of {args.seeds} sites; the rest unproven in"
-                    f" {EXACT_TIME_LIMIT_S:.0f} s a solve), worst gap {worst:.2f} %"
+                    f"{exact}/{len(judged)} exact ({len(judged)} of {args.seeds} sites proven"
+                    f" within {EXACT_TIME_LIMIT_S:.0f} s a solve), worst gap {worst:.2f} %"
                 )
             rows.extend(family_rows)
             print(f"done {size}", file=sys.stderr, flush=True)

@@ -251,19 +251,6 @@ class PulpNumericalAlgorithm(Algorithm):
         on = cells & (minimum > TOLERANCE) & (relaxed >= minimum - TOLERANCE)
         yield from self._exact_supports(repair, floors, support, on)
 
-    def _nodes_for(self, repair: Repair, floor: float | None) -> int:
-        """Nodes per stage of one search: a search at the relaxed share gets half of what is left.
-
-        That share is often out of reach, and a search that can neither find a schedule so fair
-        nor prove there is none would leave nothing for the search of fairness and energy: on
-        `phase-minimums` 4 x 288, seed 11, the share 0.2135 took all 200 nodes and the result
-        stayed the rounded LP's 0.2094 (0.2105 with half; the exact optimum is 0.2120).
-        """
-        nodes = self.mip_nodes or MIP_NODE_LIMIT
-        if floor is None:
-            return nodes
-        return max(1, min(nodes, repair.nodes.left // 2))
-
     def _exact_supports(
         self,
         repair: Repair,
@@ -296,7 +283,7 @@ class PulpNumericalAlgorithm(Algorithm):
                     within,
                     repair.deadline - time.perf_counter(),
                     start_kw=repair.best,
-                    nodes=self._nodes_for(repair, floor),
+                    nodes=repair.search_nodes(floor, self.mip_nodes or MIP_NODE_LIMIT),
                     fraction_floor=floor,
                     budget=repair.nodes,
                     fixed_on=fixed_on,
