@@ -114,7 +114,7 @@ def test_a_search_at_an_unreachable_share_leaves_nodes_for_fairness(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Three 4.14 kW minimums on 6 kW: one car at a time, so the relaxed share is out of reach.
-    # A search held at that share must not use up the budget of the search of fairness.
+    # The searches held at that share must not use up the budget of the search of fairness.
     searches: list[tuple[float | None, int, int]] = []
     search = pulp_numerical_algorithm.semi_continuous_steps
 
@@ -131,7 +131,8 @@ def test_a_search_at_an_unreachable_share_leaves_nodes_for_fairness(
     schedule(evs, [6.04] * 16)
     held = [(nodes, left) for floor, nodes, left in searches if floor is not None]
     assert held
-    assert all(nodes <= left // 2 for nodes, left in held)
+    # Together they may use the first half of the budget only.
+    assert all(nodes <= left - REPAIR_NODE_BUDGET // 2 for nodes, left in held)
     fairness = [left for floor, _, left in searches if floor is None]
     assert fairness
     assert fairness[0] >= REPAIR_NODE_BUDGET // 2

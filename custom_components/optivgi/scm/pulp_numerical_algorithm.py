@@ -268,6 +268,8 @@ class PulpNumericalAlgorithm(Algorithm):
         """
         problem = repair.problem
         for floor, where in floors:
+            if floor is None and repair.fair_enough():
+                return  # the share is reached: the search at it has looked for the energy
             searches = (
                 (where & support, relaxed_on & where, "the rounded"),
                 (where & support, None, "the reduced"),
@@ -276,14 +278,17 @@ class PulpNumericalAlgorithm(Algorithm):
             for within, fixed_on, how in searches:
                 if repair.done():
                     return  # it searches the smallest share and the energy only: reached
-                if within is not where and (within == where).all() and fixed_on is None:
-                    continue  # the reduced model is the whole one
+                nodes = repair.search_nodes(floor, self.mip_nodes or MIP_NODE_LIMIT)
+                if not nodes or (
+                    within is not where and (within == where).all() and fixed_on is None
+                ):
+                    continue  # none left for it, or the reduced model is the whole one
                 exact = semi_continuous_steps(
                     problem,
                     within,
                     repair.deadline - time.perf_counter(),
                     start_kw=repair.best,
-                    nodes=repair.search_nodes(floor, self.mip_nodes or MIP_NODE_LIMIT),
+                    nodes=nodes,
                     fraction_floor=floor,
                     budget=repair.nodes,
                     fixed_on=fixed_on,
