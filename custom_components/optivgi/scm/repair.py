@@ -77,8 +77,7 @@ class Repair:
 
         Judged by the fullest of them, not the best: a schedule that leaves the cars after the
         worst-off one more may carry less energy, and the mixed-integer model (which searches
-        the smallest share and the energy only) would then run for nothing (`minimums`
-        10 x 288, seed 3: 2.4 s a cycle instead of 0.18 s).
+        the smallest share and the energy only) would then run for nothing.
         """
         return self.fullest.reaches(self.bound)
 
