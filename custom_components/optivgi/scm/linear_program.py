@@ -48,8 +48,8 @@ from .lp_blocks import eagerness_order, segment_starts, step_costs
 from .lp_model import Model, Solution, StageOptima
 from .lp_run import ModelKind, Run
 from .lp_settings import ENERGY_PROOF, LinearProgramError, SolverSettings
+from .lp_track import track_stage
 from .problem import FloatArray, ScheduleProblem
-from .tariff import arrival_room, track_buffers
 
 __all__ = [
     "LinearProgramError",
@@ -153,31 +153,6 @@ def _energy(run: Run, model: Model, *, hold: bool = True) -> None:
         model.add_row(floor, highspy.kHighsInf, hours)
 
 
-def _track(run: Run, model: Model) -> None:
-    """With prices or a surplus: hold each EV's buffer from the earliest plan (`tariff.py`)."""
-    if not run.problem.priced:
-        return
-    columns = model.columns
-    hours = columns.hours
-    costs = step_costs(run.problem, with_prices=False)[columns.ev, columns.steps()] * hours
-    run.optimise(
-        model,
-        "track",
-        highspy.ObjSense.kMinimize,
-        np.append(costs, [0.0] * (model.n_cols - costs.size)),
-    )
-    kw = model.values()[: columns.size]
-    kwh = kw * hours
-    site = np.bincount(columns.steps(), weights=kw, minlength=run.problem.n_steps)
-    room = arrival_room(run.problem, np.asarray(site, dtype=np.float64))
-    if room is not None:
-        model.cap_site(room[columns.group_start] + TOLERANCE)
-    grid = (columns.ev, columns.steps())
-    for early, buffers in track_buffers(run.problem, *grid, kwh, run.previous_kw):
-        cells = np.nonzero(early & (buffers[columns.ev] > TOLERANCE))[0]
-        model.add_sum_rows(columns.ev[cells], cells, hours[cells], buffers)
-
-
 def _cost(run: Run, model: Model) -> None:
     """Minimise cost or lateness (with a surplus: less its solar columns); hold it for stability."""
     columns = model.columns
@@ -228,7 +203,7 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage(name="fairness", model="segments", solve=_fairness),
     Stage(name="energy", model="steps", solve=_energy),
-    Stage(name="track", model="steps", solve=_track),
+    Stage(name="track", model="steps", solve=track_stage),
     Stage(name="cost", model="steps", solve=_cost),
     Stage(name="stability", model="steps", solve=_stability),
 )
