@@ -5,7 +5,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from custom_components.optivgi.scm import pulp_numerical_algorithm
+from custom_components.optivgi.scm import heuristic_bound, pulp_numerical_algorithm, repair
 from custom_components.optivgi.scm.algorithm import ScheduleStatus
 from custom_components.optivgi.scm.ev import EV
 from custom_components.optivgi.scm.linear_program import LinearProgramError
@@ -116,20 +116,21 @@ def test_a_search_at_an_unreachable_share_leaves_nodes_for_fairness(
     # Three 4.14 kW minimums on 6 kW: one car at a time, so the relaxed share is out of reach.
     # The searches held at that share must not use up the budget of the search of fairness.
     searches: list[tuple[float | None, int, int]] = []
-    search = pulp_numerical_algorithm.semi_continuous_steps
+    search = repair.semi_continuous_steps
 
     def recorded(*args: Any, **kwargs: Any) -> np.ndarray | None:
         searches.append((kwargs["fraction_floor"], kwargs["nodes"], kwargs["budget"].left))
         return search(*args, **kwargs)
 
-    monkeypatch.setattr(pulp_numerical_algorithm, "semi_continuous_steps", recorded)
+    monkeypatch.setattr(repair, "semi_continuous_steps", recorded)
     evs = [
         ev("a", energy=9.12, max_kw=11, min_kw=4.14, steps=16, end=8),
         ev("b", energy=12.08, max_kw=11, min_kw=4.14, steps=16, end=11),
         ev("c", energy=8.13, max_kw=11, min_kw=4.14, steps=16, end=14),
     ]
     schedule(evs, [6.04] * 16)
-    held = [(nodes, left) for floor, nodes, left in searches if floor is not None]
+    # (The search at every car's own share, `later_shares.py`, holds an array.)
+    held = [(nodes, left) for floor, nodes, left in searches if isinstance(floor, float)]
     assert held
     # Together they may use the first half of the budget only.
     assert all(nodes <= left - REPAIR_NODE_BUDGET // 2 for nodes, left in held)
@@ -162,7 +163,7 @@ def test_a_large_site_takes_the_heuristic_when_it_reaches_the_bound() -> None:
     algorithm, power = schedule(evs, limit)
     problem = algorithm.problem
     cells = np.count_nonzero(problem.open_cells() & (problem.min_kw > 0)[:, None])
-    assert cells >= pulp_numerical_algorithm.BOUND_FIRST_MIN_CELLS
+    assert cells >= heuristic_bound.BOUND_FIRST_MIN_CELLS
     assert algorithm.result is not None
     assert algorithm.result.message == "GoAlgorithm's schedule reached the relaxed bound"
     # Every request fits: the heuristic delivers all of it, as the LP would.
@@ -175,6 +176,7 @@ def test_a_large_site_whose_heuristic_falls_short_solves_the_relaxed_lp(
     def nothing(problem: ScheduleProblem) -> np.ndarray:
         return np.zeros((problem.n_evs, problem.n_steps))
 
+    monkeypatch.setattr(heuristic_bound, "go_schedule", nothing)
     monkeypatch.setattr(pulp_numerical_algorithm, "go_schedule", nothing)
     evs, limit = large_site()
     algorithm, power = schedule(evs, limit)

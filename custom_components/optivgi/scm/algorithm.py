@@ -48,6 +48,8 @@ class Schedule:
     message: str | None = None
     #: The relaxed bound's duals on this cycle's grid, for the next cycle (`dual_bound.py`).
     duals: BoundDuals | None = None
+    #: No schedule was found that gives every car its relaxed share (`later_shares.py`).
+    later_shares_missed: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

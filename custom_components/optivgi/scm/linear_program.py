@@ -47,7 +47,7 @@ from .dual_bound import StepDuals
 from .lp_blocks import eagerness_order, segment_starts, step_costs
 from .lp_model import Model, Solution, StageOptima
 from .lp_run import ModelKind, Run
-from .lp_settings import ENERGY_PROOF, LinearProgramError, SolverSettings
+from .lp_settings import LinearProgramError, SolverSettings
 from .lp_track import track_stage
 from .problem import FloatArray, ScheduleProblem
 
@@ -141,7 +141,7 @@ def _energy(run: Run, model: Model, *, hold: bool = True) -> None:
     if run.integral and model.has_solution():
         model.start_from(model.values())  # the fairness stage's schedule is feasible here
     if run.integral:
-        model.solver.setOptionValue("mip_rel_gap", ENERGY_PROOF)
+        model.solver.setOptionValue("mip_rel_gap", run.settings.mip_energy_gap)
     # Large, after fairness on this model: interior point again (100 x 1440 with minimums,
     # 0.39 s against 1.27 s); after fairness on segments, simplex (50 x 480: 48 against 132 ms).
     interior = not run.integral and not run.aggregate and model.columns.size >= IPM_MIN_COLUMNS

@@ -7,13 +7,20 @@ with the LP's `STAGES`.
 
 import time
 
+import highspy
 import numpy as np
 from numpy.typing import NDArray
 
 from .constants import TOLERANCE
 from .linear_program import FAIRNESS_TOLERANCE, MIP_STAGES, run_stages
 from .lp_run import Run
-from .lp_settings import MIP_NODE_LIMIT, LinearProgramError, NodeBudget, SolverSettings
+from .lp_settings import (
+    ENERGY_PROOF,
+    MIP_NODE_LIMIT,
+    LinearProgramError,
+    NodeBudget,
+    SolverSettings,
+)
 from .problem import FloatArray, ScheduleProblem
 
 
@@ -24,7 +31,7 @@ def semi_continuous_steps(
     *,
     start_kw: FloatArray | None = None,
     nodes: int | None = None,
-    fraction_floor: float | None = None,
+    fraction_floor: float | FloatArray | None = None,
     budget: NodeBudget | None = None,
     fixed_on: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.bool_] | None:
@@ -35,9 +42,9 @@ def semi_continuous_steps(
     feasible schedule `start_kw` (kW) if given. Its best schedule fixes the steps; None if it has
     none (or the wall-clock guard `time_limit_s` ran out).
 
-    With `fraction_floor` (the relaxed LP's smallest fraction), every EV is held at that share
-    less half `FAIRNESS_TOLERANCE` and only the energy is maximised: one search instead of two,
-    on a tighter model. None when no schedule reaches that share.
+    With `fraction_floor` (the relaxed LP's smallest fraction, or one share per EV), every EV is
+    held at its share less half `FAIRNESS_TOLERANCE` and only the energy is maximised: one
+    search instead of two, on a tighter model. None when no schedule reaches those shares.
 
     With a `budget` (shared by the searches of one repair), the stages use no more nodes than
     are left in it; None at once when none are, or when the guard has run out. Cells in
@@ -49,6 +56,11 @@ def semi_continuous_steps(
         deadline_s=time.perf_counter() + time_limit_s,
         mip_nodes=MIP_NODE_LIMIT if nodes is None else nodes,
         budget=budget,
+        # Each EV held at its own relaxed share: any schedule carries the relaxed energy (less
+        # the tolerance), so the first one found is as good as the best.
+        mip_energy_gap=ENERGY_PROOF
+        if isinstance(fraction_floor, float | None)
+        else highspy.kHighsInf,
     )
     run = Run(
         problem=problem,
@@ -64,9 +76,9 @@ def semi_continuous_steps(
     stages = MIP_STAGES
     if fraction_floor is not None:
         counted = cells.any(axis=1)
-        share = max(fraction_floor - FAIRNESS_TOLERANCE / 2, 0.0)
+        share = np.maximum(np.asarray(fraction_floor) - FAIRNESS_TOLERANCE / 2, 0.0)
         run.floors = np.where(counted, share * problem.energy_kwh, 0.0)
-        run.phi = share
+        run.phi = float(np.min(share))
         stages = MIP_STAGES[1:]
     try:
         model, values = run_stages(stages, run)

@@ -66,3 +66,5 @@ class SolverSettings:
     deadline_s: float
     mip_nodes: int = MIP_NODE_LIMIT
     budget: NodeBudget | None = None
+    #: The mixed-integer energy stage stops at an incumbent this close to its bound (relative).
+    mip_energy_gap: float = ENERGY_PROOF

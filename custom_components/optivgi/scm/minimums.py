@@ -218,9 +218,9 @@ PROPAGATION_ROUNDS = 8
 
 
 def unusable_cells(
-    problem: ScheduleProblem, cells: NDArray[np.bool_], fraction: float
+    problem: ScheduleProblem, cells: NDArray[np.bool_], fraction: float | FloatArray
 ) -> NDArray[np.bool_]:
-    """The cells that no schedule with minimums giving every EV `fraction` can use.
+    """The cells that no schedule with minimums giving every EV `fraction` (or its own) can use.
 
     The relaxed LP lets an EV fill the room left beside a car that must run flat out with less
     than its minimum; no schedule with minimums can, which is why it may promise several % more
@@ -238,7 +238,7 @@ def unusable_cells(
     """
     none = np.zeros_like(cells)
     dt = problem.step_hours
-    floor = max(fraction - FAIRNESS_TOLERANCE, 0.0) * problem.energy_kwh
+    floor = np.maximum(np.asarray(fraction) - FAIRNESS_TOLERANCE, 0.0) * problem.energy_kwh
     minimum = np.where(problem.min_kw > TOLERANCE, problem.min_kw, 0.0)[:, None]
     limit = problem.limit_kw[None, :]
     top = np.minimum(np.minimum(problem.max_kw, problem.energy_kwh / dt)[:, None], limit)

@@ -7,9 +7,7 @@ integration does not need PuLP at all.
 
 The LP is solved without minimum powers first; if its optimum already respects them, it is
 optimal. (On a large site with minimums, GoAlgorithm's schedule is first checked against the
-bound alone, one fairness round and the energy: if it reaches it, the repair would keep it. A
-warm cycle first tries the bound the last cycle's duals give, `dual_bound.py`, which needs no
-solve.)
+bound alone, `heuristic_bound.py`.)
 Otherwise its `Score` bounds every schedule, and the repair (`minimums.py`) tries sets of
 on-steps in order, re-solving the LP over each with the minimum as lower bound: the rounded
 relaxed optimum; then, where bound propagation (`minimums.unusable_cells`) shows that some cells
@@ -23,7 +21,9 @@ EV at the relaxed LP's smallest fraction and searches the energy only (measured 
 schedule reaches that share does it search fairness and energy in turn. It stops as soon as a
 schedule reaches the bound (often the rounded LP or GoAlgorithm's, so many sites never pay for
 the MIP) and keeps the best by `Score`; a candidate whose LP HiGHS cannot solve is skipped.
-The result depends on the inputs only, never on the CPU. If the relaxed LP fails (or the 20 s
+A schedule that reaches the bound for the worst-off car but not every relaxed share gets one
+more search, for the cars after it (`later_shares.py`). The result depends on the inputs (and
+the site's `WarmStart`) only, never on the CPU. If the relaxed LP fails (or the 20 s
 guard runs out before it is solved), `GoAlgorithm`'s schedule is returned and the result says
 why; a guard that runs out later leaves the best schedule so far.
 
@@ -34,6 +34,7 @@ so the LP over it stays feasible.
 
 from collections.abc import Iterator
 from dataclasses import replace
+from functools import partial
 import time
 from typing import override
 
@@ -42,10 +43,11 @@ from numpy.typing import NDArray
 
 from .algorithm import Algorithm, Schedule, ScheduleStatus
 from .constants import TOLERANCE
-from .dual_bound import BoundDuals, energy_bound, fraction_bound
+from .dual_bound import BoundDuals
 from .go_algorithm import go_schedule
-from .linear_program import BOUND_STAGES, solve_stages
-from .lp_mip import semi_continuous_steps
+from .heuristic_bound import heuristic_at_bound
+from .later_shares import last_plan_steps, later_share_supports
+from .linear_program import solve_stages
 from .lp_settings import MIP_NODE_LIMIT, NodeBudget
 from .minimums import Score, round_to_minimums, serve_now_first, unusable_cells
 from .problem import FloatArray, ScheduleProblem
@@ -56,32 +58,6 @@ __all__ = ["MIP_MAX_CELLS", "PulpNumericalAlgorithm", "round_to_minimums"]
 #: Sites with at most this many cells with a minimum power may also get the mixed-integer model
 #: (its root node grows with the model: about 0.1 s at 4 000 cells on this machine).
 MIP_MAX_CELLS = 6000
-
-#: From this many cells with a minimum power, GoAlgorithm is checked against the bound before
-#: the whole relaxed LP is solved (`_heuristic_at_bound`). Measured: 50 x 480 on a house load,
-#: 0.36 s instead of 1.9 s; 50 x 288 with minimums, where GoAlgorithm falls short, 0.48 s
-#: instead of 0.37 s; homes (4-10 x 288) stay below it.
-BOUND_FIRST_MIN_CELLS = 5000
-
-#: The floors of a carried dual bound sit this much (relative) below the fraction, so that
-#: round-off in the heuristic's fraction never makes the bound tighter than the LP's.
-DUAL_FLOOR_SLACK = 1e-6
-
-
-def _dual_score(
-    problem: ScheduleProblem, cells: NDArray[np.bool_], duals: BoundDuals, score: Score
-) -> Score:
-    """A `Score` no relaxed schedule beats, from carried duals (`dual_bound.py`).
-
-    The energy is bounded with every EV held at `score`'s fraction (a little less, for
-    round-off), which is at most the relaxed LP's: the bound is never below the relaxed LP's
-    energy. A schedule that reaches this score therefore reaches the bound a cold solve
-    computes, and the cycle's result is the same.
-    """
-    fraction = min(fraction_bound(problem, cells, duals.fairness), 1.0)
-    floor = min(score.min_fraction, fraction) * (1 - DUAL_FLOOR_SLACK) * problem.energy_kwh
-    energy = energy_bound(problem, cells, duals.energy, floor)
-    return Score(min_fraction=fraction, energy_kwh=energy, cost=0.0)
 
 
 class PulpNumericalAlgorithm(Algorithm):
@@ -99,7 +75,9 @@ class PulpNumericalAlgorithm(Algorithm):
         previous = self.previous_plan()
         try:
             cells = problem.open_cells()
-            if (early := self._heuristic_at_bound(problem, cells, deadline)) is not None:
+            if (
+                early := heuristic_at_bound(problem, cells, deadline, partial(self._duals, problem))
+            ) is not None:
                 return early
             relaxed = solve_stages(
                 problem, cells, np.zeros(problem.n_evs), deadline - started, previous_kw=previous
@@ -143,6 +121,7 @@ class PulpNumericalAlgorithm(Algorithm):
                 repair.try_steps(on, how)
                 if repair.done():
                     break  # as good as the bound: no other candidate is searched for
+            self._serve_later_shares(repair, power)
         except Exception as err:  # noqa: BLE001 - any solver failure must still give a schedule
             return Schedule(
                 power=go_schedule(problem),
@@ -158,51 +137,15 @@ class PulpNumericalAlgorithm(Algorithm):
             build_s=repair.build_s,
             solve_s=solve_s,
             message=repair.message,
+            later_shares_missed=repair.later_shares_missed,
         )
 
-    def _heuristic_at_bound(
-        self, problem: ScheduleProblem, cells: NDArray[np.bool_], deadline: float
-    ) -> Schedule | None:
-        """On a large site with minimums: GoAlgorithm's schedule, if it reaches the bound.
-
-        The repair would accept it then anyway (without prices), and the bound needs only one
-        fairness round and the energy (`BOUND_STAGES`), not the whole relaxed LP: measured at
-        100 x 1440 with minimums, 0.9 s instead of 6.4 s. Smaller sites solve the relaxed LP
-        first, which is then often already optimal.
-        """
-        minimums = (problem.min_kw > TOLERANCE)[:, None]
-        if problem.priced or np.count_nonzero(cells & minimums) < BOUND_FIRST_MIN_CELLS:
+    def _duals(self, problem: ScheduleProblem) -> BoundDuals | None:
+        """The last cycle's bound duals on this cycle's grid, if the site kept any."""
+        if self.warm is None:
             return None
-        heuristic = go_schedule(problem)
-        if problem.violations(heuristic):
-            return None
-        started = time.perf_counter()
-        score = Score.of(problem, heuristic)
-        carried = None
-        if self.warm is not None:
-            carried = self.warm.bound_duals(
-                problem.ev_ids, self.now, self.params.resolution, problem.n_steps
-            )
-        if carried is not None and score.reaches(_dual_score(problem, cells, carried, score)):
-            return Schedule(
-                power=heuristic,
-                status=ScheduleStatus.HEURISTIC,
-                solve_s=time.perf_counter() - started,
-                message="GoAlgorithm's schedule reached the relaxed bound (the last cycle's duals)",
-                duals=carried,
-            )
-        zero = np.zeros(problem.n_evs)
-        bound = solve_stages(problem, cells, zero, deadline - started, stages=BOUND_STAGES)
-        relaxed = Score.of(problem, clean(problem, bound.power))
-        if not score.reaches(relaxed):
-            return None
-        return Schedule(
-            power=heuristic,
-            status=ScheduleStatus.HEURISTIC,
-            build_s=bound.build_s,
-            solve_s=time.perf_counter() - started - bound.build_s,
-            message="GoAlgorithm's schedule reached the relaxed bound",
-            duals=bound.duals,
+        return self.warm.bound_duals(
+            problem.ev_ids, self.now, self.params.resolution, problem.n_steps
         )
 
     def _supports(
@@ -218,14 +161,11 @@ class PulpNumericalAlgorithm(Algorithm):
         rounded = round_to_minimums(problem, cells, relaxed)
         yield rounded, "rounded LP"
         support: NDArray[np.bool_] = relaxed > TOLERANCE
-        if repair.previous is not None:
+        if (last := last_plan_steps(repair, rounded)) is not None:
             # The last cycle's steps, one step on: when nothing but the clock moved, they are
-            # as good as they were, and the mixed-integer model need not run every cycle. An
-            # EV the last plan did not know takes the rounded LP's steps.
-            known = np.asarray(~np.isnan(repair.previous).all(axis=1), dtype=np.bool_)
-            planned = np.nan_to_num(repair.previous) > TOLERANCE
+            # as good as they were, and the mixed-integer model need not run every cycle.
             # Served now first: a step the last plan left idle now would waste the room now.
-            last = serve_now_first(problem, cells & np.where(known[:, None], planned, rounded))
+            last = serve_now_first(problem, last)
             yield last, "LP over the last plan's steps"
             support |= last
         fraction = repair.bound.min_fraction
@@ -251,6 +191,29 @@ class PulpNumericalAlgorithm(Algorithm):
         on = cells & (minimum > TOLERANCE) & (relaxed >= minimum - TOLERANCE)
         yield from self._exact_supports(repair, floors, support, on)
 
+    def _serve_later_shares(self, repair: Repair, relaxed: FloatArray) -> None:
+        """Search for the cars after the worst-off one (`later_shares.py`), once it is served.
+
+        Not again with the same cars once a search found nothing: where the exact leximin is
+        below the relaxed one, a failed search cost each cycle of `minimums` 10 x 288, seed 3,
+        about 0.6 s (0.74 s a re-plan instead of 0.14 s).
+        """
+        problem = repair.problem
+        missed = self.warm is not None and self.warm.later_shares_missed(problem.ev_ids)
+        # A cycle that does not search passes on what the last search found.
+        repair.later_shares_missed = missed and not repair.settled()
+        minimums = np.count_nonzero(repair.cells & (problem.min_kw > TOLERANCE)[:, None])
+        if not repair.done() or repair.settled() or minimums > MIP_MAX_CELLS:
+            return
+        rounded = round_to_minimums(problem, repair.cells, relaxed)
+        last = last_plan_steps(repair, rounded)
+        nodes = 0 if missed else self.mip_nodes or MIP_NODE_LIMIT
+        for on, how in later_share_supports(repair, relaxed, last, nodes):
+            repair.try_steps(on, how)
+            if repair.settled():
+                return
+        repair.later_shares_missed = True
+
     def _exact_supports(
         self,
         repair: Repair,
@@ -266,7 +229,6 @@ class PulpNumericalAlgorithm(Algorithm):
         decided here): measured on the 24 `minimums` sites of 4 and 10 EVs x 288, it reaches the
         bound on 6 of the 8 that need the MIP, 4-8 times faster than the whole model.
         """
-        problem = repair.problem
         for floor, where in floors:
             if floor is None and repair.fair_enough():
                 return  # the share is reached: the search at it has looked for the energy
@@ -283,22 +245,16 @@ class PulpNumericalAlgorithm(Algorithm):
                     within is not where and (within == where).all() and fixed_on is None
                 ):
                     continue  # none left for it, or the reduced model is the whole one
-                exact = semi_continuous_steps(
-                    problem,
+                found = repair.search(
                     within,
-                    repair.deadline - time.perf_counter(),
-                    start_kw=repair.best,
+                    f"{how} mixed-integer model's steps",
                     nodes=nodes,
-                    fraction_floor=floor,
-                    budget=repair.nodes,
+                    floor=floor,
                     fixed_on=fixed_on,
                 )
-                if exact is None:
+                if not found:
                     continue
-                steady = serve_now_first(problem, exact)
-                if (steady != exact).any():
-                    yield steady, f"LP over {how} mixed-integer model's steps, served now first"
-                yield exact, f"LP over {how} mixed-integer model's steps"
+                yield from found
                 if within is where:
                     return
                 # The reduced model's best did not reach the bound: the whole model follows.

@@ -20,8 +20,9 @@ from numpy.typing import NDArray
 
 from .algorithm import ScheduleStatus
 from .linear_program import FAIRNESS_TOLERANCE, LinearProgramError, solve_stages
+from .lp_mip import semi_continuous_steps
 from .lp_settings import MIP_NODE_LIMIT, NodeBudget
-from .minimums import Score
+from .minimums import Score, serve_now_first
 from .problem import FloatArray, ScheduleProblem
 
 #: Branch-and-bound nodes for all of one repair's mixed-integer searches together, as many as
@@ -62,6 +63,10 @@ class Repair:
     reserved: int = field(init=False)
     status: ScheduleStatus = ScheduleStatus.HEURISTIC
     message: str = "GoAlgorithm's schedule was the best"
+    #: The sets of on-steps tried so far (packed bits): the same set gives the same schedule.
+    tried: set[bytes] = field(default_factory=set)
+    #: The search for every car's relaxed share ran and found nothing (`later_shares.py`).
+    later_shares_missed: bool = False
 
     def __post_init__(self) -> None:
         """Keep half of the node budget for the search of fairness and energy."""
@@ -120,8 +125,13 @@ class Repair:
     def try_steps(self, on: NDArray[np.bool_], how: str) -> None:
         """The LP over the steps `on` with the minimums as lower bounds; kept if it is better.
 
-        A candidate whose LP HiGHS cannot solve is skipped: the best so far still stands.
+        A candidate whose LP HiGHS cannot solve is skipped: the best so far still stands. So is
+        a set of steps tried before (several searches often end on the same one).
         """
+        key = np.packbits(on).tobytes()
+        if key in self.tried:
+            return
+        self.tried.add(key)
         try:
             candidate = self._solve(on, self.problem.min_kw)
         except LinearProgramError:
@@ -134,6 +144,38 @@ class Repair:
         if score.beats(self.best_score):
             self.best, self.best_score = candidate, score
             self.status, self.message = ScheduleStatus.ROUNDED, how
+
+    def search(
+        self,
+        within: NDArray[np.bool_],
+        how: str,
+        *,
+        nodes: int,
+        floor: float | FloatArray | None,
+        fixed_on: NDArray[np.bool_] | None,
+    ) -> list[tuple[NDArray[np.bool_], str]]:
+        """The mixed-integer model's steps over `within`, from the best schedule so far.
+
+        Each EV is held at `floor` (`lp_mip.semi_continuous_steps`). The steps served now first
+        come first where they differ (`minimums.serve_now_first`); none if it found nothing.
+        """
+        exact = semi_continuous_steps(
+            self.problem,
+            within,
+            self.deadline - time.perf_counter(),
+            start_kw=self.best,
+            nodes=nodes,
+            fraction_floor=floor,
+            budget=self.nodes,
+            fixed_on=fixed_on,
+        )
+        if exact is None:
+            return []
+        found = [(exact, f"LP over {how}")]
+        steady = serve_now_first(self.problem, exact)
+        if (steady != exact).any():
+            found.insert(0, (steady, f"LP over {how}, served now first"))
+        return found
 
     def tighten(self, usable: NDArray[np.bool_]) -> FloatArray | None:
         """The relaxed LP over the usable cells; its energy becomes the bound. None if unfair.

@@ -10,11 +10,13 @@ warm=...)`, or `Algorithm(..., warm=...)`). It holds
   not reshuffle chargers.
 
 - the relaxed bound's duals (`dual_bound.py`), when the last cycle computed that bound: carried
-  one step on, they bound the next cycle's relaxed LP without solving it.
+  one step on, they bound the next cycle's relaxed LP without solving it;
+- whether the last cycle's search for every car's relaxed share found nothing
+  (`later_shares.py`): with the same cars, the next cycle does not search again.
 
 It holds no solver object: a cycle whose inputs changed builds its models from scratch. The
-duals only prove a schedule as good as the bound a cold solve would compute, so every schedule
-stays a function of its inputs and the previous plan only.
+duals only prove a schedule as good as the bound a cold solve would compute. Every schedule is a
+function of its inputs, the previous plan and that one flag.
 """
 
 from dataclasses import dataclass
@@ -110,6 +112,13 @@ class WarmStart:
             rows={ev_id: row for row, ev_id in enumerate(ev_ids)},
             power_kw=power_kw.copy(),
         )
+
+    def later_shares_missed(self, ev_ids: tuple[str, ...]) -> bool:
+        """Whether the last cycle, with the same EVs, found no schedule at every relaxed share."""
+        schedule, plan = self._schedule, self._plan
+        if schedule is None or plan is None or not schedule.later_shares_missed:
+            return False
+        return plan.rows.keys() == set(ev_ids)
 
     def bound_duals(
         self, ev_ids: tuple[str, ...], start: datetime, resolution: timedelta, steps: int
