@@ -3,15 +3,16 @@
 Once a schedule with minimums is as fair as the relaxed LP to the worst-off car, the repair's
 mixed-integer searches stop (`Repair.done`): they hold every EV at the smallest share only. The
 next cars may still get less than the relaxed leximin gives them: measured on the 4 x 288
-`minimums` and `phase-minimums` sites of seeds 3 and 6, one car 0.02-0.2 below the exact
-leximin optimum. The relaxed LP's shares bound every schedule's, car by car (leximin over the
-relaxation), so a schedule that reaches all of them is the exact leximin one.
+`minimums` and `phase-minimums` sites of seeds 3 and 6, a car 0.015-0.09 of its request below
+the exact leximin optimum. No schedule with minimums is leximin-better than the relaxed one (it
+is a schedule of the relaxation too), so one that reaches every relaxed share is the exact one.
 
 So, unless a schedule already reaches them (`Repair.settled`), one more search runs: the last
 plan's steps as they were, then the mixed-integer model holding every EV at its own relaxed share
 (less half the tolerance) over the cells bound propagation leaves usable for those shares, first
 over the cells some schedule uses and only then over all. It shares the repair's node budget, so
-the result still depends on the inputs only.
+the result depends on the inputs and the site's `WarmStart` only: a search that found nothing
+is not run again for the same cars (`WarmStart.later_shares_missed`).
 """
 
 from collections.abc import Iterator
