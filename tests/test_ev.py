@@ -123,6 +123,15 @@ def test_profile_limits_round_down_never_up() -> None:
     ev.power = [1.38] + [0.0] * 11  # exactly 6 A up to float error: stays 6 A
     periods = ev.charging_profile(NOW, PARAMS)["chargingSchedule"]["chargingSchedulePeriod"]
     assert periods[0]["limit"] == 6.0
+    # The solver's round-off below a bound the plan reaches (8.97 kW, 13 A on three phases).
+    ev = make_ev(unit=ChargingRateUnit.A, phases=3, voltage=230)
+    ev.power = [8.969999883] + [0.0] * 11
+    periods = ev.charging_profile(NOW, PARAMS)["chargingSchedule"]["chargingSchedulePeriod"]
+    assert periods[0]["limit"] == 13.0
+    assert (
+        ev.current_charging_profile(NOW)["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"]
+        == 13.0
+    )
 
 
 def test_profile_in_watts_without_transaction_and_without_schedule() -> None:

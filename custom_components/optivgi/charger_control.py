@@ -47,7 +47,7 @@ from .const import (
 )
 from .readings import state_number
 from .scm.constants import CHARGING_PROFILE_STACK_LEVEL
-from .scm.ev import ChargingProfile, amps_to_kw, kw_to_amps
+from .scm.ev import ChargingProfile, amps_to_kw, floor_to_step, kw_to_amps, ocpp_limit
 
 #: Profile id and stack level of the safety-net TxDefaultProfile (below our TxProfiles).
 DEFAULT_PROFILE_ID = 8101
@@ -136,13 +136,13 @@ class ChargerControl:
                     return Command(kw=0.0, value=low, pause=True)
                 value = low
             if step > 0:
-                value = low + math.floor((value - low) / step + 1e-9) * step
+                value = low + floor_to_step(value - low, step)
             value = min(max(value, low), high)
             return Command(kw=self._to_kw(value, unit) or 0.0, value=value)
-        amps = math.floor(kw_to_amps(kw, c.voltage, c.phases_used) * 10 + 1e-6) / 10
+        amps = ocpp_limit(kw_to_amps(kw, c.voltage, c.phases_used))
         if c.control is Control.OCPP:
             return Command(kw=amps_to_kw(amps, c.voltage, c.phases_used), value=amps)
-        watts = math.floor(kw * 1000)
+        watts = int(floor_to_step(kw * 1000, 1.0))
         return Command(kw=watts / 1000, value=watts)
 
     # --- reading back ---------------------------------------------------------------------
@@ -249,7 +249,7 @@ class ChargerControl:
     def default_profile(self) -> ChargingProfile:
         """The safety-net TxDefaultProfile: every new session starts at the safe current."""
         c = self.charger
-        amps = math.floor(kw_to_amps(c.safe_kw, c.voltage, c.phases_used) * 10) / 10
+        amps = ocpp_limit(kw_to_amps(c.safe_kw, c.voltage, c.phases_used))
         return {
             "chargingProfileId": DEFAULT_PROFILE_ID,
             "stackLevel": max(0, CHARGING_PROFILE_STACK_LEVEL - 1),

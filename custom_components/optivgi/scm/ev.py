@@ -52,13 +52,29 @@ class ChargingRateUnit(StrEnum):
         return kw_to_amps(kw, voltage, phases)
 
 
-def _ocpp_limit(value: float) -> float:
+#: How far below a multiple of a step (as a share of the step) a value still counts as on it.
+#: The solver's round-off puts a plan a little under a bound it reaches: 8.969999883 kW for the
+#: 8.97 kW a site allows, 12.99999983 A. Rounded down without this allowance, a charger of 1 A
+#: steps was told 12 A instead of 13 A. 1e-4 of a step is far above that round-off (1e-7 A)
+#: and far below anything a charger can apply.
+STEP_ROUND_OFF = 1e-4
+
+#: OCPP 1.6 limits have one decimal.
+OCPP_LIMIT_STEP = 0.1
+
+
+def floor_to_step(value: float, step: float) -> float:
+    """`value` rounded down to a multiple of `step`, never below one it is within round-off of."""
+    return math.floor(value / step + STEP_ROUND_OFF) * step
+
+
+def ocpp_limit(value: float) -> float:
     """Round a limit down to OCPP's 0.1 resolution, so a rounded limit never exceeds the plan.
 
-    The small allowance keeps a value that is a multiple of 0.1 up to float error (5.9999999 A for
-    a 6 A minimum) on that multiple instead of dropping it below the charger's minimum.
+    A value within round-off of a multiple of 0.1 (5.9999999 A for a 6 A minimum) stays on it
+    instead of dropping below it (`STEP_ROUND_OFF`).
     """
-    return math.floor(value * 10 + 1e-6) / 10
+    return round(floor_to_step(value, OCPP_LIMIT_STEP), 1)
 
 
 def tx_profile(
@@ -206,7 +222,7 @@ class EV:
     def _period(self, start: int, kw: float, unit: ChargingRateUnit) -> dict[str, Any]:
         return {
             "startPeriod": start,
-            "limit": _ocpp_limit(unit.from_kw(kw, self.voltage, self.phases_used)),
+            "limit": ocpp_limit(unit.from_kw(kw, self.voltage, self.phases_used)),
             "numberPhases": self.phases_used,
         }
 
@@ -225,7 +241,7 @@ class EV:
             values = power * 1000
         else:
             values = power * 1000 / ((self.voltage or DEFAULT_VOLTAGE) * self.phases_used)
-        limits = np.floor(values * 10 + 1e-6) / 10
+        limits = np.round(np.floor(values / OCPP_LIMIT_STEP + STEP_ROUND_OFF) * OCPP_LIMIT_STEP, 1)
         starts = np.flatnonzero(np.concatenate(([True], limits[1:] != limits[:-1])))
         step_s = params.step_seconds
         periods: list[dict[str, Any]] = [
