@@ -14,13 +14,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from custom_components.optivgi.scm import repair
+from custom_components.optivgi.scm import later_shares, repair
 from custom_components.optivgi.scm.constants import SchedulingParameters
 from custom_components.optivgi.scm.ev import EV
 from custom_components.optivgi.scm.linear_program import FAIRNESS_TOLERANCE, solve_stages
 from custom_components.optivgi.scm.minimums import Score
 from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
 from custom_components.optivgi.scm.warm import WarmStart
+
+from .exact_reference import exact_leximin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 from bench import evs_of
@@ -119,3 +121,29 @@ def test_a_search_that_found_nothing_is_not_repeated_for_the_same_cars(
     gone = scenario.evs[1].ev_id  # the three others still cannot all have their share
     plan(shifted, cars(shifted, drop=gone), warm)
     assert len(searches) > searched
+
+
+def test_a_later_level_below_the_relaxed_one_is_searched_on_a_small_site(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`minimums` seed 8: the two worst-off cars get the relaxed 0.4315, the two others 0.539.
+
+    No schedule gives those two their relaxed 0.571 (nor carries the relaxed energy), so the
+    search at every share finds nothing; the next level's search holds the worst-off cars and
+    raises the others to the exact leximin optimum's shares. Without it (a site above
+    `NEXT_LEVEL_MAX_CELLS`), they kept 0.441 and 0.567.
+    """
+    scenario = home("minimums", 8)
+    algorithm, score, relaxed = plan(scenario, cars(scenario))
+    exact = exact_leximin(algorithm.problem, 60)
+    assert exact.proven
+    assert exact.shares[2] < relaxed.shares[2] - 0.01  # the later level is below the relaxed one
+    assert score.shares == pytest.approx(exact.shares, abs=FAIRNESS_TOLERANCE)
+    assert score.energy_kwh >= exact.energy_kwh * 0.995
+    assert algorithm.result is not None
+    assert "next level" in (algorithm.result.message or "")
+    monkeypatch.setattr(later_shares, "NEXT_LEVEL_MAX_CELLS", 0)
+    algorithm, capped, _ = plan(scenario, cars(scenario))
+    assert capped.shares[:2] == pytest.approx(exact.shares[:2], abs=FAIRNESS_TOLERANCE)
+    assert capped.shares[2] < exact.shares[2] - FAIRNESS_TOLERANCE
+    assert "next level" not in (algorithm.result.message or "")

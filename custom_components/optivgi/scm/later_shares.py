@@ -1,7 +1,7 @@
 """The repair's last search: the cars after the worst-off one, each at its relaxed share.
 
 Once a schedule with minimums is as fair as the relaxed LP to the worst-off car, the repair's
-mixed-integer searches stop (`Repair.done`): they hold every EV at the smallest share only. The
+mixed-integer searches stop (`Repair.fair_enough`): they hold every EV at the smallest share. The
 next cars may still get less than the relaxed leximin gives them: measured on the 4 x 288
 `minimums` and `phase-minimums` sites of seeds 3 and 6, a car 0.015-0.09 of its request below
 the exact leximin optimum. No schedule with minimums is leximin-better than the relaxed one (it
@@ -10,7 +10,10 @@ is a schedule of the relaxation too), so one that reaches every relaxed share is
 So, unless a schedule already reaches them (`Repair.settled`), one more search runs: the last
 plan's steps as they were, then the mixed-integer model holding every EV at its own relaxed share
 (less half the tolerance) over the cells bound propagation leaves usable for those shares, first
-over the cells some schedule uses and only then over all. It shares the repair's node budget, so
+over the cells some schedule uses and only then over all. If none reaches them all, the exact
+leximin has a later level below the relaxed one: on a small site (`NEXT_LEVEL_MAX_CELLS`) the
+worst-off cars are held at their share and the mixed-integer fairness stage raises the others
+(`_next_level`). It shares the repair's node budget, so
 the result depends on the inputs and the site's `WarmStart` only: a search that found nothing
 is not run again for the same cars (`WarmStart.later_shares_missed`).
 """
@@ -21,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .constants import TOLERANCE
+from .linear_program import FAIRNESS_TOLERANCE
 from .minimums import unusable_cells
 from .problem import FloatArray
 from .repair import Repair
@@ -88,3 +92,41 @@ def later_share_supports(
             floor=shares,
             fixed_on=fixed_on,
         )
+    yield from _next_level(repair, shares, per_stage)
+
+
+#: Cells with a minimum power up to which the next level is searched (`_next_level`). Measured
+#: (`scripts/bench.py` homes, 5-minute steps): 4 EVs x 288, 250-400 cells, 44-167 ms a search;
+#: 10 EVs x 288, about 1000 cells, 0.5-1.5 s in HiGHS's root node.
+NEXT_LEVEL_MAX_CELLS = 600
+
+
+def _next_level(
+    repair: Repair, shares: FloatArray, per_stage: int
+) -> Iterator[tuple[NDArray[np.bool_], str]]:
+    """The worst-off cars held at their share, the smallest share of the others raised.
+
+    When no schedule reaches every relaxed share, the exact leximin has a later level below the
+    relaxed one (`minimums` 4 x 288, seed 8: the two worst-off cars at 0.4315 in both, the two
+    others at 0.539 against 0.571). The relaxed LP's worst-off cars are held at their share
+    (reached: the repair is done for them) and the mixed-integer fairness stage raises the
+    others, then their energy.
+    """
+    problem, cells = repair.problem, repair.cells
+    if np.count_nonzero(cells & (problem.min_kw > TOLERANCE)[:, None]) > NEXT_LEVEL_MAX_CELLS:
+        return
+    counted = cells.any(axis=1) & (problem.energy_kwh > 0)
+    held = counted & (shares <= shares[counted].min() + FAIRNESS_TOLERANCE)
+    if not (counted & ~held).any():
+        return
+    held_share = np.where(held, shares, 0.0)
+    usable = cells & ~unusable_cells(problem, cells, held_share)
+    floor = np.maximum(held_share - FAIRNESS_TOLERANCE / 2, 0.0) * problem.energy_kwh
+    yield from repair.search(
+        usable,
+        "the mixed-integer model's steps at the next level",
+        nodes=per_stage,
+        floor=None,
+        fixed_on=None,
+        held_kwh=np.where(held, floor, 0.0),
+    )

@@ -84,10 +84,15 @@ _DUAL_TOLERANCE = 1e-9
 def _fairness(run: Run, model: Model, rounds: int | None = None) -> None:
     """Leximin by progressive filling; one round within `FAIRNESS_TOLERANCE` for the MIP.
 
-    `rounds` (default `LEXIMIN_ROUNDS`, 1 for the MIP) bounds the rounds.
+    `rounds` (default `LEXIMIN_ROUNDS`, 1 for the MIP) bounds the rounds. EVs already held at
+    a floor (a search for a later level, `later_shares.py`) do not limit the fraction.
     """
     problem, columns = run.problem, model.columns
     free = model.blocks["fairness"][0].owner
+    held = free[run.floors[free] > 0]
+    if held.size:
+        model.hold_floors(held, run.floors[held])
+        free = free[run.floors[free] <= 0]
     costs = np.zeros(model.n_cols)
     costs[-1] = 1.0
     interior = not run.integral and columns.size >= IPM_MIN_COLUMNS

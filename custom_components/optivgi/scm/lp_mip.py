@@ -34,6 +34,7 @@ def semi_continuous_steps(
     fraction_floor: float | FloatArray | None = None,
     budget: NodeBudget | None = None,
     fixed_on: NDArray[np.bool_] | None = None,
+    held_kwh: FloatArray | None = None,
 ) -> NDArray[np.bool_] | None:
     """The steps each EV runs in, from the exact mixed-integer model.
 
@@ -49,6 +50,9 @@ def semi_continuous_steps(
     With a `budget` (shared by the searches of one repair), the stages use no more nodes than
     are left in it; None at once when none are, or when the guard has run out. Cells in
     `fixed_on` are on in every schedule of the model: only the others are chosen.
+
+    With `held_kwh` (kWh per EV, 0 for none), the EVs with a floor keep it and the fairness
+    stage raises the smallest fraction of the others only: a later leximin level.
     """
     if time_limit_s <= 0 or (budget is not None and budget.left <= 0):
         return None
@@ -57,9 +61,10 @@ def semi_continuous_steps(
         mip_nodes=MIP_NODE_LIMIT if nodes is None else nodes,
         budget=budget,
         # Each EV held at its own relaxed share: any schedule carries the relaxed energy (less
-        # the tolerance), so the first one found is as good as the best.
+        # the tolerance), so the first one found is as good as the best. A later level's search
+        # chooses steps only: the LP over them fills them (`Repair.try_steps`).
         mip_energy_gap=ENERGY_PROOF
-        if isinstance(fraction_floor, float | None)
+        if isinstance(fraction_floor, float | None) and held_kwh is None
         else highspy.kHighsInf,
     )
     run = Run(
@@ -70,7 +75,7 @@ def semi_continuous_steps(
         settings=settings,
         previous_kw=None,
         start_kw=start_kw,
-        floors=np.zeros(problem.n_evs),
+        floors=np.zeros(problem.n_evs) if held_kwh is None else held_kwh.copy(),
         fixed_on=fixed_on,
     )
     stages = MIP_STAGES

@@ -153,10 +153,12 @@ class Repair:
         nodes: int,
         floor: float | FloatArray | None,
         fixed_on: NDArray[np.bool_] | None,
+        held_kwh: FloatArray | None = None,
     ) -> list[tuple[NDArray[np.bool_], str]]:
         """The mixed-integer model's steps over `within`, from the best schedule so far.
 
-        Each EV is held at `floor` (`lp_mip.semi_continuous_steps`). The steps served now first
+        Each EV is held at `floor`, or those with `held_kwh` at it while the fairness stage
+        raises the others (`lp_mip.semi_continuous_steps`). The steps served now first
         come first where they differ (`minimums.serve_now_first`); none if it found nothing.
         """
         exact = semi_continuous_steps(
@@ -168,6 +170,7 @@ class Repair:
             fraction_floor=floor,
             budget=self.nodes,
             fixed_on=fixed_on,
+            held_kwh=held_kwh,
         )
         if exact is None:
             return []
