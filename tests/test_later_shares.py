@@ -147,3 +147,22 @@ def test_a_later_level_below_the_relaxed_one_is_searched_on_a_small_site(
     assert capped.shares[:2] == pytest.approx(exact.shares[:2], abs=FAIRNESS_TOLERANCE)
     assert capped.shares[2] < exact.shares[2] - FAIRNESS_TOLERANCE
     assert "next level" not in (algorithm.result.message or "")
+
+
+def test_every_level_already_reached_is_held() -> None:
+    """`phase-minimums` seed 8: two levels of one car each are reached, the third is not.
+
+    Holding only the worst-off car, the next level's search raised the second car to its
+    share and left the two others at 0.2877 and 0.2942; holding both reached levels, it raises
+    the others to the exact leximin optimum's 0.2936.
+    """
+    scenario = home("phase-minimums", 8)
+    algorithm, score, relaxed = plan(scenario, cars(scenario))
+    exact = exact_leximin(algorithm.problem, 60)
+    assert exact.proven
+    assert exact.shares[:2] == pytest.approx(relaxed.shares[:2], abs=FAIRNESS_TOLERANCE)
+    assert exact.shares[2] < relaxed.shares[2] - FAIRNESS_TOLERANCE
+    assert score.shares[:3] == pytest.approx(exact.shares[:3], abs=FAIRNESS_TOLERANCE)
+    # The last car: the exact reference stops at the tolerance, the LP over the steps does not.
+    assert score.shares[3] >= exact.shares[3] - FAIRNESS_TOLERANCE
+    assert score.energy_kwh >= exact.energy_kwh * 0.995

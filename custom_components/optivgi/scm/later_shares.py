@@ -40,12 +40,12 @@ def last_plan_steps(repair: Repair, rounded: NDArray[np.bool_]) -> NDArray[np.bo
     return steps
 
 
-def relaxed_shares(repair: Repair, relaxed: FloatArray) -> FloatArray:
-    """Each EV's share of its request in the relaxed schedule (0 for one with no open cell)."""
+def shares_of(repair: Repair, power: FloatArray) -> FloatArray:
+    """Each EV's share of its request in a schedule (0 for one with no open cell)."""
     problem = repair.problem
     counted = repair.cells.any(axis=1)
     asked = counted & (problem.energy_kwh > 0)
-    delivered = problem.delivered_kwh(relaxed)
+    delivered = problem.delivered_kwh(power)
     shares = np.divide(delivered, problem.energy_kwh, out=np.zeros(problem.n_evs), where=asked)
     return np.asarray(np.minimum(shares, 1.0), dtype=np.float64)
 
@@ -69,7 +69,7 @@ def later_share_supports(
     if not per_stage:
         return
     problem, cells = repair.problem, repair.cells
-    shares = relaxed_shares(repair, relaxed)
+    shares = shares_of(repair, relaxed)
     usable = cells & ~unusable_cells(problem, cells, shares)
     support = usable & ((relaxed > TOLERANCE) | (repair.best > TOLERANCE))
     if last is not None:
@@ -104,20 +104,28 @@ NEXT_LEVEL_MAX_CELLS = 600
 def _next_level(
     repair: Repair, shares: FloatArray, per_stage: int
 ) -> Iterator[tuple[NDArray[np.bool_], str]]:
-    """The worst-off cars held at their share, the smallest share of the others raised.
+    """The cars of the levels reached held at their share, the smallest share of the others raised.
 
     When no schedule reaches every relaxed share, the exact leximin has a later level below the
     relaxed one (`minimums` 4 x 288, seed 8: the two worst-off cars at 0.4315 in both, the two
-    others at 0.539 against 0.571). The relaxed LP's worst-off cars are held at their share
-    (reached: the repair is done for them) and the mixed-integer fairness stage raises the
-    others, then their energy.
+    others at 0.539 against 0.571). The relaxed LP's levels, from the lowest, that the best
+    schedule so far reaches for every car of the level are held (`phase-minimums` seed 8: the
+    first two, one car each), and the mixed-integer fairness stage raises the others.
     """
     problem, cells = repair.problem, repair.cells
     if np.count_nonzero(cells & (problem.min_kw > TOLERANCE)[:, None]) > NEXT_LEVEL_MAX_CELLS:
         return
     counted = cells.any(axis=1) & (problem.energy_kwh > 0)
-    held = counted & (shares <= shares[counted].min() + FAIRNESS_TOLERANCE)
-    if not (counted & ~held).any():
+    best = shares_of(repair, repair.best)
+    held = np.zeros_like(counted)
+    for level in np.sort(shares[counted]):
+        at_level = counted & ~held & (np.abs(shares - level) <= FAIRNESS_TOLERANCE)
+        if not at_level.any():
+            continue  # a car of a level already held
+        if (best[at_level] < shares[at_level] - FAIRNESS_TOLERANCE).any():
+            break
+        held |= at_level
+    if not held.any() or not (counted & ~held).any():
         return
     held_share = np.where(held, shares, 0.0)
     usable = cells & ~unusable_cells(problem, cells, held_share)
