@@ -2,6 +2,8 @@
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+import sys
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 import numpy as np
@@ -11,16 +13,16 @@ import pytest
 from custom_components.optivgi.scm.algorithm import ScheduleStatus
 from custom_components.optivgi.scm.constants import SchedulingParameters
 from custom_components.optivgi.scm.ev import EV
-from custom_components.optivgi.scm.go_algorithm import (
-    GoAlgorithm,
-    _fair,
-    _shift,
-    _top_up,
-    go_schedule,
-)
+from custom_components.optivgi.scm.go_algorithm import GoAlgorithm, _shift, _top_up, go_schedule
+from custom_components.optivgi.scm.go_fair import fair_share
 from custom_components.optivgi.scm.go_place import Site
 from custom_components.optivgi.scm.problem import ScheduleProblem
+from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
 from custom_components.optivgi.scm.tariff import MILESTONES, TRACK_SHARE, track_buffers, track_end
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from bench import algorithm_of, evs_of
+from bench_scenarios import FAMILIES
 
 NOW = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
 STEP = timedelta(minutes=15)
@@ -325,7 +327,7 @@ def test_a_car_keeps_its_buffer_by_the_middle_of_its_stay() -> None:
     algorithm, power = run(evs, [10.0] * steps, prices)
     problem = algorithm.problem
     site = Site.of(problem)
-    cheapest = _shift(site, _top_up(site, _fair(site)))  # the shift without the buffer
+    cheapest = _shift(site, _top_up(site, fair_share(site)))  # the shift without the buffer
     assert cheapest[0, :8].sum() == 0.0
     assert cheapest[0, 8:12].sum() == pytest.approx(10.0)
     earliest = earliest_plan(problem)
@@ -372,3 +374,22 @@ def test_with_prices_every_hard_constraint_and_every_buffer_holds(
     ):
         got = np.bincount(ev_of[early], weights=kwh[early], minlength=problem.n_evs)
         assert (got >= buffers - 1e-6).all(), milestone
+
+
+def test_cars_with_a_minimum_are_placed_first_where_that_is_fairer() -> None:
+    """`pv` 10 x 288, seed 3 (a limit that rises to a midday peak, 6 A minimums on most cars).
+
+    Placed by slack alone, the cars with a minimum that came last found their usable steps
+    taken by cars without one: 0.554 of their request against the LP's 0.589 for every car.
+    The second order (larger minimums first) gives them at least 97 % of the LP's share.
+    """
+    scenario = FAMILIES["pv"](10, 288, timedelta(minutes=5), 3)
+    shares = {}
+    for cls in (GoAlgorithm, PulpNumericalAlgorithm):
+        evs = evs_of(scenario)
+        algorithm = algorithm_of(cls, scenario, evs)
+        algorithm.calculate()
+        power = np.array([car.power for car in evs])
+        assert algorithm.problem.violations(power) == []
+        shares[cls] = algorithm.problem.min_fraction(power)
+    assert shares[GoAlgorithm] >= 0.97 * shares[PulpNumericalAlgorithm]

@@ -187,8 +187,8 @@ def test_the_repair_is_the_exact_leximin_optimum() -> None:
     within 0.5 % of its energy on every site (the issue's bar), and every share within the
     tolerance on all 40 (before the search at every relaxed share, `later_shares.py`, one site's
     third car was 0.0007 short; before the candidates were ranked by every share, two sites).
-    Many of them need the mixed-integer search, and some are settled by its rounded model (the
-    relaxed LP's cells at their minimum held on, over the cells earlier schedules use).
+    Some of them need a mixed-integer search: two (one at every relaxed share, one at the next
+    level, `later_shares.py`); the others are settled by cheaper candidates.
     """
     how: list[str] = []
     equal = 0
@@ -207,7 +207,7 @@ def test_the_repair_is_the_exact_leximin_optimum() -> None:
         equal += shares == pytest.approx(exact.shares, abs=FAIRNESS_TOLERANCE)
         how.append(result.message or "")
     assert equal == 40
-    assert any("rounded mixed-integer" in message for message in how), how
+    assert sum("mixed-integer" in message for message in how) >= 2, how
 
 
 def test_the_next_cycle_starts_from_the_last_plans_steps() -> None:

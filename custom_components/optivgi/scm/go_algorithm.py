@@ -13,6 +13,8 @@ each with numpy over all steps (no loop over cells):
    power in the steps the other EVs want least (their expected demand over the limit), first
    leaving room for the demand of the EVs still to come (at least their smallest minimum), then,
    if it must, taking that too. The best placement tried (largest smallest fraction) is kept.
+   The bisection runs a second time with the EVs of larger minimums placed first, and the
+   fairer placement wins (`go_fair.py`).
 2. **Top up.** In the same orders, every EV takes what the limit still allows, up to its request.
 3. **Charge early (or cheap).** Each EV (higher priority, then earlier departure, then least
    slack: of two cars leaving together, the one that needs more of its stay goes first, so the
@@ -49,14 +51,15 @@ so an EV whose remaining request is below one step at its minimum gets nothing m
 exceeds a request, a window, a maximum or the limit.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 import time
 from typing import override
 
 import numpy as np
 
 from .algorithm import Algorithm, Schedule, ScheduleStatus
-from .go_place import EPS, Site, Track, place, place_capped, place_on_track
+from .go_fair import Plan, fair_share
+from .go_place import EPS, Site, Track, place_capped, place_on_track
 from .problem import FloatArray, IntArray, ScheduleProblem
 from .tariff import arrival_room
 
@@ -64,89 +67,9 @@ from .tariff import arrival_room
 #: EVs moved after it left (`prices` 50 x 480: 101.1 % of the LP's cost per kWh after one pass,
 #: 100.3 % after two; a third gains 0.1 %).
 SHIFT_PASSES = 2
-#: Bisection probes after the first: `phi` is found to 1/2**_PROBES of its bound (7 placements,
-#: each N vectorised EV placements; about 2-10 ms at 50 EVs x 480 steps).
-_PROBES = 6
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class _Plan:
-    """A placement: rows (kWh) with the steps in `steps` order, the kWh left per step, the EV order.
-
-    `score` is the smallest fraction of its request an EV with a target received (at most `phi`);
-    `ok` says every target was met, but for less than one step at the EV's minimum.
-    """
-
-    power: FloatArray
-    spare: FloatArray
-    evs: IntArray
-    steps: IntArray
-    score: float
-    ok: bool
-    #: What each phase still allows (A h per step, in `steps` order), or None.
-    phase: FloatArray | None = None
-
-
-def _fill(site: Site, phi: float) -> _Plan:
-    """Place every EV's target for `phi`: slackest EV last, each in the steps others want least."""
-    targets = np.minimum(phi * site.energy, site.reach)
-    share = np.divide(targets, site.reach, out=np.zeros_like(targets), where=site.reach > EPS)
-    load = np.divide(
-        share @ site.rate, site.room, out=np.full_like(site.room, np.inf), where=site.room > 0
-    )
-    peak = site.rate.max(axis=1, initial=0.0)
-    slack = np.divide(site.reach - targets, peak, out=np.zeros_like(targets), where=peak > 0)
-    evs, steps = np.lexsort((slack, site.urgent)), np.argsort(load, kind="stable")
-    rate = site.rate[:, steps]
-    power, spare = np.zeros_like(rate), site.room[steps]
-    phase = None if site.phase is None else site.phase[steps]
-    want = share[:, None] * rate
-    demand, floor = want.sum(axis=0), site.floor[steps]
-    need, low = targets.tolist(), site.low.tolist()
-    most = np.maximum(targets, np.minimum(site.energy, site.low)).tolist()
-    for i in evs.tolist():
-        demand -= want[i]
-        if need[i] > EPS:
-            keep = spare - np.where(demand > EPS, np.maximum(demand, floor), 0.0)
-            np.maximum(keep, 0.0, out=keep)
-            keep = site.cap(i, keep, phase)
-            got = place(rate[i], power[i], keep, need=need[i], low=low[i], most=most[i])
-            spare -= power[i]
-            site.take(i, power[i], phase)
-            if got < need[i] - EPS:
-                place_capped(
-                    site,
-                    i,
-                    rate[i],
-                    power[i],
-                    spare,
-                    phase=phase,
-                    need=need[i] - got,
-                    most=most[i] - got,
-                )
-    got = power.sum(axis=1)
-    ok = bool((got >= targets - site.low - EPS * (1 + targets)).all())
-    placed = targets > EPS
-    score = min(phi, float(np.min(got[placed] / site.energy[placed], initial=phi)))
-    return _Plan(power=power, spare=spare, evs=evs, steps=steps, score=score, ok=ok, phase=phase)
-
-
-def _fair(site: Site) -> _Plan:
-    """The best placement found by bisection on `phi`, from the bound that total room sets."""
-    phis = np.linspace(0.0, 1.0, 257)
-    total = np.minimum(phis[:, None] * site.energy, site.reach).sum(axis=1)
-    usable = np.minimum(site.room, site.rate.sum(axis=0)).sum()
-    upper = float(phis[min(int(np.searchsorted(total, usable + EPS)), 256)])
-    best, lower = _fill(site, upper), 0.0
-    for _ in range(0 if best.ok else _PROBES):
-        phi = (max(lower, best.score) + upper) / 2
-        plan = _fill(site, phi)
-        best = plan if plan.score > best.score else best
-        lower, upper = (phi, upper) if plan.ok else (lower, phi)
-    return best
-
-
-def _top_up(site: Site, plan: _Plan) -> FloatArray:
+def _top_up(site: Site, plan: Plan) -> FloatArray:
     """Let every EV take what is left of the limit, up to its request: (N, T) kWh per step."""
     rate = site.rate[:, plan.steps]
     for i in plan.evs:
@@ -258,7 +181,7 @@ def go_schedule(problem: ScheduleProblem, previous_kw: FloatArray | None = None)
     or a surplus, the buffers keep what it put before each milestone (`tariff.track_buffers`).
     """
     site = Site.of(problem)
-    power = _top_up(site, _fair(site))
+    power = _top_up(site, fair_share(site))
     if not problem.priced:
         return _shift(site, power) / problem.step_hours
     earliest = _shift(replace(site, steps=np.arange(problem.n_steps)), power)
