@@ -86,3 +86,17 @@ def test_algorithm_reports_current_power_and_energy() -> None:
     current = algorithm.get_current_power()[evs[0]]
     assert current["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"] == 8000.0
     assert algorithm.get_total_energy_charged() == {evs[0]: pytest.approx(2.0)}
+
+
+def test_each_share_is_capped_at_the_request_and_zero_without_an_open_cell() -> None:
+    evs = [
+        ev("a", energy=4.0, max_kw=4.0, steps=STEPS),
+        ev("b", energy=2.0, max_kw=4.0, start=2, end=2, steps=STEPS),  # no step to charge in
+        ev("c", energy=2.0, max_kw=4.0, steps=STEPS),
+    ]
+    built = ScheduleProblem.from_evs(evs, [10.0] * STEPS, NOW, params_for(STEPS))
+    power = np.zeros((3, STEPS))
+    power[0] = 4.0  # 2 h x 4 kW: twice its request
+    power[2, :4] = 1.0  # 1 h x 1 kW: half of its request
+    assert built.shares(power).tolist() == [1.0, 0.0, 0.5]
+    assert built.min_fraction(power) == 0.5

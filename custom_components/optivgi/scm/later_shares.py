@@ -39,16 +39,6 @@ def last_plan_steps(repair: Repair, rounded: NDArray[np.bool_]) -> NDArray[np.bo
     return steps
 
 
-def shares_of(repair: Repair, power: FloatArray) -> FloatArray:
-    """Each EV's share of its request in a schedule (0 for one with no open cell)."""
-    problem = repair.problem
-    counted = repair.cells.any(axis=1)
-    asked = counted & (problem.energy_kwh > 0)
-    delivered = problem.delivered_kwh(power)
-    shares = np.divide(delivered, problem.energy_kwh, out=np.zeros(problem.n_evs), where=asked)
-    return np.asarray(np.minimum(shares, 1.0), dtype=np.float64)
-
-
 def later_share_supports(
     repair: Repair,
     relaxed: FloatArray,
@@ -68,7 +58,7 @@ def later_share_supports(
     if not per_stage:
         return
     problem, cells = repair.problem, repair.cells
-    shares = shares_of(repair, relaxed)
+    shares = problem.shares(relaxed)
     # The whole model over the usable cells only: held at every share, the rounded and the
     # reduced models (as the repair's first searches have them) never gave the schedule that
     # reached every share on the 40 `minimums` and `phase-minimums` sites of 4 and 10 EVs x 288
@@ -106,8 +96,8 @@ def _next_level(
     problem, cells = repair.problem, repair.cells
     if np.count_nonzero(cells & (problem.min_kw > TOLERANCE)[:, None]) > NEXT_LEVEL_MAX_CELLS:
         return
-    counted = cells.any(axis=1) & (problem.energy_kwh > 0)
-    best = shares_of(repair, repair.best)
+    counted = cells.any(axis=1)
+    best = problem.shares(repair.best)
     held = np.zeros_like(counted)
     for level in np.sort(shares[counted]):
         at_level = counted & ~held & (np.abs(shares - level) <= FAIRNESS_TOLERANCE)

@@ -45,13 +45,12 @@ class Score:
         discount = problem.solar_discount()
         if discount is not None:  # what the surplus saves, as in the LP's cost stage
             cost -= float(discount @ problem.solar_credit_kwh(power))
-        counted = problem.open_cells().any(axis=1)
-        shares = problem.delivered_kwh(power)[counted] / problem.energy_kwh[counted]
+        shares = np.sort(problem.shares(power)[problem.open_cells().any(axis=1)])
         return cls(
-            min_fraction=problem.min_fraction(power),
+            min_fraction=float(shares[0]) if shares.size else 1.0,  # as `problem.min_fraction`
             energy_kwh=problem.useful_kwh(power),
             cost=cost,
-            shares=tuple(np.sort(np.minimum(shares, 1.0)).tolist()),
+            shares=tuple(shares.tolist()),
         )
 
     def beats(self, other: Score) -> bool:

@@ -235,6 +235,14 @@ class ScheduleProblem:
         """Energy each EV receives from a schedule (kWh)."""
         return np.asarray(power.sum(axis=1) * self.step_hours, dtype=np.float64)
 
+    def shares(self, power: FloatArray) -> FloatArray:
+        """Each EV's share of its request in a schedule, at most 1; 0 for one with no open cell."""
+        counted = self.open_cells().any(axis=1)
+        shares = np.divide(
+            self.delivered_kwh(power), self.energy_kwh, out=np.zeros(self.n_evs), where=counted
+        )
+        return np.asarray(np.minimum(shares, 1.0), dtype=np.float64)
+
     def min_fraction(self, power: FloatArray) -> float:
         """Smallest share of its request any EV that can charge receives (1.0 if none wants).
 
