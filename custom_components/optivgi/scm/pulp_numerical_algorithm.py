@@ -117,11 +117,16 @@ class PulpNumericalAlgorithm(Algorithm):
             # (leximin over its steps) is tried, and may leave the cars after the worst-off
             # one more: `minimums` 4 x 288, seed 3, the second car 0.77 of its request instead
             # of 0.66. Once a schedule reaches the bound for the worst-off car, the search ends.
-            for on, how in () if settled else self._supports(repair, power, heuristic):
-                repair.try_steps(on, how)
-                if repair.done():
-                    break  # as good as the bound: no other candidate is searched for
-            self._serve_later_shares(repair, power)
+            last = None
+            if not settled:
+                rounded = round_to_minimums(problem, cells, power)
+                # The last cycle's steps, one step on (an EV it did not know: the rounded LP's).
+                last = last_plan_steps(repair, rounded)
+                for on, how in self._supports(repair, power, heuristic, rounded, last):
+                    repair.try_steps(on, how)
+                    if repair.done():
+                        break  # as good as the bound: no other candidate is searched for
+            self._serve_later_shares(repair, power, last)
         except Exception as err:  # noqa: BLE001 - any solver failure must still give a schedule
             return Schedule(
                 power=go_schedule(problem),
@@ -149,22 +154,27 @@ class PulpNumericalAlgorithm(Algorithm):
         )
 
     def _supports(
-        self, repair: Repair, relaxed: FloatArray, heuristic: FloatArray
+        self,
+        repair: Repair,
+        relaxed: FloatArray,
+        heuristic: FloatArray,
+        rounded: NDArray[np.bool_],
+        last: NDArray[np.bool_] | None,
     ) -> Iterator[tuple[NDArray[np.bool_], str]]:
         """The sets of on-steps to try, cheapest first; the MIP starts from the best so far.
 
+        `rounded` is the relaxed LP rounded to the minimums, `last` the last plan's steps.
         After the rounded LP, the bound is tightened (`unusable_cells`): on many home sites no
         schedule can reach the relaxed LP's energy, and the rounded LP over the cells that
         remain usable then reaches the tighter bound, so the MIP never runs.
         """
         problem, cells = repair.problem, repair.cells
-        rounded = round_to_minimums(problem, cells, relaxed)
         yield rounded, "rounded LP"
         support: NDArray[np.bool_] = relaxed > TOLERANCE
-        if (last := last_plan_steps(repair, rounded)) is not None:
-            # The last cycle's steps, one step on: when nothing but the clock moved, they are
-            # as good as they were, and the mixed-integer model need not run every cycle.
-            # Served now first: a step the last plan left idle now would waste the room now.
+        if last is not None:
+            # When nothing but the clock moved, the last plan's steps are as good as they were,
+            # and the mixed-integer model need not run every cycle. Served now first: a step
+            # the last plan left idle now would waste the room now.
             last = serve_now_first(problem, last)
             yield last, "LP over the last plan's steps"
             support |= last
@@ -191,7 +201,9 @@ class PulpNumericalAlgorithm(Algorithm):
         on = cells & (minimum > TOLERANCE) & (relaxed >= minimum - TOLERANCE)
         yield from self._exact_supports(repair, floors, support, on)
 
-    def _serve_later_shares(self, repair: Repair, relaxed: FloatArray) -> None:
+    def _serve_later_shares(
+        self, repair: Repair, relaxed: FloatArray, last: NDArray[np.bool_] | None
+    ) -> None:
         """Search for the cars after the worst-off one (`later_shares.py`), once it is served.
 
         Served means as fair to it as the relaxed LP, even with less energy than the bound: on
@@ -209,8 +221,6 @@ class PulpNumericalAlgorithm(Algorithm):
         minimums = np.count_nonzero(repair.cells & (problem.min_kw > TOLERANCE)[:, None])
         if not repair.fair_enough() or repair.settled() or minimums > MIP_MAX_CELLS:
             return
-        rounded = round_to_minimums(problem, repair.cells, relaxed)
-        last = last_plan_steps(repair, rounded)
         nodes = 0 if missed else self.mip_nodes or MIP_NODE_LIMIT
         for on, how in later_share_supports(repair, relaxed, last, nodes):
             repair.try_steps(on, how)
