@@ -12,7 +12,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .algorithm import Schedule, ScheduleStatus
-from .constants import TOLERANCE
 from .dual_bound import BoundDuals, energy_bound, fraction_bound
 from .go_algorithm import go_schedule
 from .linear_program import BOUND_STAGES, solve_stages
@@ -64,8 +63,7 @@ def heuristic_at_bound(
     first, which is then often already optimal. `carried_duals` gives the last cycle's
     bound duals on this grid, if the site kept any (`WarmStart.bound_duals`).
     """
-    minimums = (problem.min_kw > TOLERANCE)[:, None]
-    if problem.priced or np.count_nonzero(cells & minimums) < BOUND_FIRST_MIN_CELLS:
+    if problem.priced or problem.cells_with_minimum(cells) < BOUND_FIRST_MIN_CELLS:
         return None
     heuristic = go_schedule(problem)
     if problem.violations(heuristic):

@@ -94,7 +94,7 @@ def _next_level(
     first two, one car each), and the mixed-integer fairness stage raises the others.
     """
     problem, cells = repair.problem, repair.cells
-    if np.count_nonzero(cells & (problem.min_kw > TOLERANCE)[:, None]) > NEXT_LEVEL_MAX_CELLS:
+    if problem.cells_with_minimum(cells) > NEXT_LEVEL_MAX_CELLS:
         return
     counted = cells.any(axis=1)
     best = problem.shares(repair.best)

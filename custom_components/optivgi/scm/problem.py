@@ -235,6 +235,10 @@ class ScheduleProblem:
         """Energy each EV receives from a schedule (kWh)."""
         return np.asarray(power.sum(axis=1) * self.step_hours, dtype=np.float64)
 
+    def cells_with_minimum(self, cells: NDArray[np.bool_]) -> int:
+        """How many of `cells` belong to an EV with a minimum power: the mixed-integer size."""
+        return int(np.count_nonzero(cells & (self.min_kw > TOLERANCE)[:, None]))
+
     def shares(self, power: FloatArray) -> FloatArray:
         """Each EV's share of its request in a schedule, at most 1; 0 for one with no open cell."""
         counted = self.open_cells().any(axis=1)

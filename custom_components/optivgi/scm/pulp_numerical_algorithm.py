@@ -194,7 +194,7 @@ class PulpNumericalAlgorithm(Algorithm):
                 support |= tight > TOLERANCE
                 yield round_to_minimums(problem, usable, tight), "rounded LP over the usable steps"
         yield heuristic > TOLERANCE, "LP over GoAlgorithm's steps"
-        if np.count_nonzero(cells & (problem.min_kw > TOLERANCE)[:, None]) > MIP_MAX_CELLS:
+        if problem.cells_with_minimum(cells) > MIP_MAX_CELLS:
             return
         support |= (heuristic > TOLERANCE) | (repair.best > TOLERANCE)
         minimum = problem.min_kw[:, None]
@@ -218,8 +218,11 @@ class PulpNumericalAlgorithm(Algorithm):
         missed = self.warm is not None and self.warm.later_shares_missed(problem.ev_ids)
         # A cycle that does not search passes on what the last search found.
         repair.later_shares_missed = missed and not repair.settled()
-        minimums = np.count_nonzero(repair.cells & (problem.min_kw > TOLERANCE)[:, None])
-        if not repair.fair_enough() or repair.settled() or minimums > MIP_MAX_CELLS:
+        if (
+            not repair.fair_enough()
+            or repair.settled()
+            or problem.cells_with_minimum(repair.cells) > MIP_MAX_CELLS
+        ):
             return
         nodes = 0 if missed else self.mip_nodes or MIP_NODE_LIMIT
         for on, how in later_share_supports(repair, relaxed, last, nodes):
