@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 from custom_components.optivgi.scm import later_shares, repair
-from custom_components.optivgi.scm.constants import SchedulingParameters
 from custom_components.optivgi.scm.ev import EV
 from custom_components.optivgi.scm.linear_program import FAIRNESS_TOLERANCE, solve_stages
 from custom_components.optivgi.scm.minimums import Score
@@ -25,7 +24,7 @@ from custom_components.optivgi.scm.warm import WarmStart
 from .exact_reference import exact_leximin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from bench import evs_of
+from bench import evs_of, params_of
 from bench_scenarios import FAMILIES, Scenario
 
 FIVE_MINUTES = timedelta(minutes=5)
@@ -45,16 +44,11 @@ def plan(
     scenario: Scenario, evs: list[EV], warm: WarmStart | None = None
 ) -> tuple[PulpNumericalAlgorithm, Score, Score]:
     """Schedule the EVs; the algorithm, its schedule's `Score` and the relaxed LP's."""
-    params = SchedulingParameters(
-        resolution=scenario.resolution,
-        horizon=scenario.resolution * scenario.steps,
-        solve_time_limit_s=600,
-    )
     algorithm = PulpNumericalAlgorithm(
         evs,
         list(scenario.limit_kw),
         scenario.now,
-        params,
+        params_of(scenario),
         phase_limits_a=scenario.phase_limits_a,
         warm=warm,
     )
