@@ -65,7 +65,7 @@ def heuristic_at_bound(
     """
     if problem.priced or problem.cells_with_minimum(cells) < BOUND_FIRST_MIN_CELLS:
         return None
-    heuristic = go_schedule(problem)
+    heuristic = go_schedule(problem, level=False)
     if problem.violations(heuristic):
         return None
     started = time.perf_counter()

@@ -103,7 +103,7 @@ class PulpNumericalAlgorithm(Algorithm):
             # GoAlgorithm's earliest schedule, even with prices or a surplus: its cheapest one
             # would skip the tariff's buffers (`tariff.py`), and the LP over its steps could not
             # restore them.
-            heuristic = go_schedule(replace(problem, prices=None, surplus_kw=None))
+            heuristic = go_schedule(replace(problem, prices=None, surplus_kw=None), level=False)
             # Nothing is safer than no power at all, should even the heuristic break a rule.
             repair.offer(np.zeros_like(power) if problem.violations(heuristic) else heuristic)
             # Each candidate is computed only when the one before has not reached the bound. With
