@@ -173,7 +173,8 @@ def test_a_large_site_takes_the_heuristic_when_it_reaches_the_bound() -> None:
 def test_a_large_site_whose_heuristic_falls_short_solves_the_relaxed_lp(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def nothing(problem: ScheduleProblem) -> np.ndarray:
+    def nothing(problem: ScheduleProblem, *, level: bool) -> np.ndarray:
+        assert not level  # the repair and the bound check go without the leveling
         return np.zeros((problem.n_evs, problem.n_steps))
 
     monkeypatch.setattr(heuristic_bound, "go_schedule", nothing)
