@@ -1,15 +1,17 @@
-"""GoAlgorithm's leveling: energy handed from better-off EVs to the worst-off, step by step.
+"""GoAlgorithm's leveling: energy handed from the other EVs to the worst-off, step by step.
 
 See `go_algorithm.py` for the stages and the units (kWh per step). The fair share's greedy
 placement can leave the worst-off EV below the fraction a better order would reach, and the
 top-up then gives the room it could not use to whoever can take it: on `pv` 10 x 288, seed 5,
 four cars ended at 0.560 of their request and one at 0.754, where the LP gives all of them at
-least 0.578. `level_shares` then moves energy within a step, from an EV with a larger share to
-the worst-off one, until their shares meet: the step's total is unchanged, so the limit still
-holds; each move is checked against both EVs' maximums and minimums and the phases' limits.
-Every move raises the smallest share or leaves it, and lowers no share below the one it raises
-(leximin never gets worse). The stage that follows (`_shift`) re-places each EV's total anyway,
-so where in its window the energy lands here does not matter.
+least 0.578. `level_shares` then raises the worst-off EV, a little above the next share each
+time, with energy from each EV that charges in a step where it could take more: first what
+that EV can place again in room still free in its own window (its share stays), then, from an
+EV with a larger share, until their shares meet (that step's total stays, so the limit
+holds). Each move is checked against both EVs' maximums and minimums and the phases' limits.
+No move lowers a share below the one it raises, so leximin never gets worse. The stage that
+follows (`_shift`) re-places each EV's total anyway: where the energy lands here does not
+matter.
 """
 
 from dataclasses import dataclass
