@@ -55,8 +55,9 @@ from .repair import REPAIR_NODE_BUDGET, Repair, clean
 
 __all__ = ["MIP_MAX_CELLS", "PulpNumericalAlgorithm", "round_to_minimums"]
 
-#: Sites with at most this many cells with a minimum power may also get the mixed-integer model
-#: (its root node grows with the model: about 0.1 s at 4 000 cells on this machine).
+#: Sites with at most this many cells with a minimum power may also get the mixed-integer model;
+#: each search then also chooses at most `repair.MIP_MAX_FREE_COLUMNS` steps (its root node
+#: grows with the model, and with per-phase limits fastest).
 MIP_MAX_CELLS = 6000
 
 
