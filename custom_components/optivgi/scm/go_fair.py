@@ -6,7 +6,7 @@ alone)`, by bisection on `phi` from the bound the total room sets, each probe a 
 (`_fill`). It runs the bisection with two orders of the EVs and keeps the fairer placement.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -34,6 +34,10 @@ class Plan:
     ok: bool
     #: What each phase still allows (A h per step, in `steps` order), or None.
     phase: FloatArray | None = None
+    #: Every target met in full at the bound the total room sets: no placement is fairer.
+    at_bound: bool = False
+    #: Every target met in full (`ok` allows one step at the minimum less).
+    full: bool = False
 
 
 def _fill(site: Site, phi: float, *, minimums_first: bool) -> Plan:
@@ -79,9 +83,12 @@ def _fill(site: Site, phi: float, *, minimums_first: bool) -> Plan:
                 )
     got = power.sum(axis=1)
     ok = bool((got >= targets - site.low - EPS * (1 + targets)).all())
+    full = bool((got >= targets - EPS * (1 + targets)).all())
     placed = targets > EPS
     score = min(phi, float(np.min(got[placed] / site.energy[placed], initial=phi)))
-    return Plan(power=power, spare=spare, evs=evs, steps=steps, score=score, ok=ok, phase=phase)
+    return Plan(
+        power=power, spare=spare, evs=evs, steps=steps, score=score, ok=ok, phase=phase, full=full
+    )
 
 
 def fair_share(site: Site) -> Plan:
@@ -94,8 +101,8 @@ def fair_share(site: Site) -> Plan:
     (`scripts/bench_quality.py --only go`). It doubles the placements: a few ms.
     """
     best = _bisect(site, minimums_first=False)
-    if not (site.low > EPS).any():
-        return best  # both orders are the same
+    if not (site.low > EPS).any() or best.at_bound:
+        return best  # both orders are the same, or the other cannot be fairer
     other = _bisect(site, minimums_first=True)
     if other.score > best.score + EPS or (
         other.score > best.score - EPS and other.power.sum() > best.power.sum() + EPS
@@ -111,7 +118,9 @@ def _bisect(site: Site, *, minimums_first: bool) -> Plan:
     usable = np.minimum(site.room, site.rate.sum(axis=0)).sum()
     upper = float(phis[min(int(np.searchsorted(total, usable + EPS)), 256)])
     best, lower = _fill(site, upper, minimums_first=minimums_first), 0.0
-    for _ in range(0 if best.ok else PROBES):
+    if best.ok:
+        return replace(best, at_bound=best.full)
+    for _ in range(PROBES):
         phi = (max(lower, best.score) + upper) / 2
         plan = _fill(site, phi, minimums_first=minimums_first)
         best = plan if plan.score > best.score else best
