@@ -36,7 +36,7 @@ REPAIR_NODE_BUDGET = MIP_NODE_LIMIT
 #: Semi-continuous columns (cells with a minimum power whose step is not fixed on) up to which
 #: one mixed-integer search runs. HiGHS's root node, not the node limit, sets the cost: measured
 #: on 133 searches of the benchmark, at most 2.9 s below it (the 10 x 288 and 4 x 288 homes
-#: reach 1 021), and 0.7-43 s above it (10 EVs x 480 one-minute steps: 49 s a plan, more
+#: reach 1 021), and 0.5-43 s above it (10 EVs x 480 one-minute steps: 49 s a plan, more
 #: than the 20 s guard). A count, not a time: the result still depends on the inputs only.
 MIP_MAX_FREE_COLUMNS = 1100
 
