@@ -15,7 +15,7 @@ from custom_components.optivgi.scm.problem import ScheduleProblem
 from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
 
 from .scm_factories import NOW, ev, params_for
-from .test_phase_limits import Site as PhaseSite, phase_sites
+from .test_phase_limits import Site as PhaseSite, phase_sites, site_problem
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 from bench import algorithm_of, evs_of, problem_of
@@ -37,10 +37,7 @@ def leximin_not_worse(after: np.ndarray, before: np.ndarray) -> bool:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(site=phase_sites(minimums=True))
 def test_leveling_never_makes_leximin_worse_nor_breaks_a_rule(site: PhaseSite) -> None:
-    evs, limit, phase_limits, steps = site
-    problem = ScheduleProblem.from_evs(
-        evs, limit, NOW, params_for(steps), phase_limits_a=phase_limits
-    )
+    problem = site_problem(site)
     go_site = Site.of(problem)
     before = _top_up(go_site, fair_share(go_site))
     after = level_shares(go_site, before)

@@ -75,6 +75,12 @@ def phase_sites(draw: st.DrawFn, *, minimums: bool) -> Site:
     return evs, [level] * steps, phase_limits, steps
 
 
+def site_problem(site: Site) -> ScheduleProblem:
+    """The problem of a drawn site (`phase_sites`), on its 15-minute grid."""
+    evs, limit, phase_limits, steps = site
+    return ScheduleProblem.from_evs(evs, limit, NOW, params_for(steps), phase_limits_a=phase_limits)
+
+
 def run(
     algorithm_cls: type[Algorithm],
     evs: list[EV],
@@ -100,9 +106,7 @@ def test_every_schedule_keeps_every_phase_limit(
 ) -> None:
     evs, limit, phase_limits, steps = data.draw(phase_sites(minimums=minimums))
     power = run(algorithm_cls, evs, limit, phase_limits, steps)
-    problem = ScheduleProblem.from_evs(
-        evs, limit, NOW, params_for(steps), phase_limits_a=phase_limits
-    )
+    problem = site_problem((evs, limit, phase_limits, steps))
     load = problem.phase_load_a(power)
     assert load is not None
     assert (load <= np.asarray(phase_limits) + 1e-4).all()
@@ -115,9 +119,7 @@ def test_the_lp_is_never_less_fair_than_the_heuristic(site: Site) -> None:
     # of a 3-phase car takes a third of the current per phase), so equally fair GoAlgorithm
     # schedules can deliver more.
     evs, limit, phase_limits, steps = site
-    problem = ScheduleProblem.from_evs(
-        evs, limit, NOW, params_for(steps), phase_limits_a=phase_limits
-    )
+    problem = site_problem((evs, limit, phase_limits, steps))
     lp = run(PulpNumericalAlgorithm, evs, limit, phase_limits, steps)
     go = run(GoAlgorithm, evs, limit, phase_limits, steps)
     assert problem.min_fraction(lp) >= problem.min_fraction(go) - 1e-6
@@ -140,9 +142,7 @@ def test_phase_limits_that_never_bind_change_nothing(
 @given(site=phase_sites(minimums=False))
 def test_stage_optima_with_phase_limits_equal_the_pulp_oracle(site: Site) -> None:
     evs, limit, phase_limits, steps = site
-    problem = ScheduleProblem.from_evs(
-        evs, limit, NOW, params_for(steps), phase_limits_a=phase_limits
-    )
+    problem = site_problem((evs, limit, phase_limits, steps))
     cells = problem.open_cells()
     ours = solve_stages(problem, cells, np.zeros(problem.n_evs), 30)
     oracle = solve_with_pulp(problem, cells, np.zeros(problem.n_evs))

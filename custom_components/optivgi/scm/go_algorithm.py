@@ -64,7 +64,7 @@ from .algorithm import Algorithm, Schedule, ScheduleStatus
 from .go_fair import Plan, fair_share
 from .go_level import level_shares
 from .go_place import EPS, Site, Track, place_capped, place_on_track
-from .problem import FloatArray, IntArray, ScheduleProblem
+from .problem import FloatArray, ScheduleProblem
 from .tariff import arrival_room
 
 #: Passes of the cheap shift with prices: the second lets each EV take the cheap steps that the
@@ -94,7 +94,7 @@ def _shift(site: Site, power: FloatArray, track: Track | None = None) -> FloatAr
     """
     rate, rows = site.rate[:, site.steps], power[:, site.steps]
     spare = site.room[site.steps] - rows.sum(axis=0)
-    phase = _phase_left(site, rows, site.steps)
+    phase = site.phase_left(rows, site.steps)
     for i in site.early:
         total = float(rows[i].sum())
         if total <= EPS:
@@ -139,7 +139,7 @@ def _shift_solar(
     sun = np.where(discount > 0, surplus * problem.step_hours, 0.0)
     rows = power.copy()
     spare = site.room - rows.sum(axis=0)
-    phase = _phase_left(site, rows, np.arange(steps))
+    phase = site.phase_left(rows, np.arange(steps))
     for i in site.early:
         total = float(rows[i].sum())
         if total > EPS:
@@ -169,13 +169,6 @@ def _shift_solar(
                 phase = phase_free
         sun = np.maximum(sun - rows[i], 0.0)
     return rows
-
-
-def _phase_left(site: Site, rows: FloatArray, steps: IntArray) -> FloatArray | None:
-    """What each phase still allows beside `rows` (kWh, columns in `steps` order), A h."""
-    if site.phase is None or site.amps is None:
-        return None
-    return np.asarray(site.phase[steps] - rows.T @ site.amps, dtype=np.float64)
 
 
 def go_schedule(

@@ -46,7 +46,7 @@ def level_shares(site: Site, power: FloatArray) -> FloatArray:
         got=power.sum(axis=1),
         energy=np.where(counted, site.energy, 1.0),
         spare=np.maximum(site.room - power.sum(axis=0), 0.0),
-        phase=None if site.phase is None or site.amps is None else site.phase - power.T @ site.amps,
+        phase=site.phase_left(power, np.arange(power.shape[1])),
     )
     # An EV that no donor could raise stays where it is; the next worst-off one is tried.
     blocked = ~counted
@@ -113,8 +113,8 @@ class _State:
         total = float(moved.sum())
         power[ev] += moved
         power[donor] -= moved
-        self._charge_phases(ev, moved)
-        self._charge_phases(donor, -moved)
+        site.take(ev, moved, self.phase)
+        site.take(donor, -moved, self.phase)
         if replace:
             row, spare = power[donor].copy(), self.spare.copy()
             phase = None if self.phase is None else self.phase.copy()
@@ -125,21 +125,17 @@ class _State:
             if back < total - EPS:  # the donor cannot take it back: undo
                 power[ev] -= moved
                 power[donor] += moved
-                self._charge_phases(ev, -moved)
-                self._charge_phases(donor, moved)
+                site.take(ev, -moved, self.phase)
+                site.take(donor, moved, self.phase)
                 return 0.0
             added = row - power[donor]
             power[donor] = row
             self.spare -= added
-            self._charge_phases(donor, added)
+            site.take(donor, added, self.phase)
         else:
             self.got[donor] -= total
         self.got[ev] += total
         return total
-
-    def _charge_phases(self, ev: int, kwh: FloatArray) -> None:
-        """Take `kwh` per step of `ev` off what the phases allow (negative: give it back)."""
-        self.site.take(ev, kwh, self.phase)
 
 
 def _movable(

@@ -40,6 +40,12 @@ class Site:
         used = self.amps[i] > 0
         return np.asarray(np.minimum(spare, (phase[:, used] / self.amps[i, used]).min(axis=1)))
 
+    def phase_left(self, rows: FloatArray, steps: IntArray) -> FloatArray | None:
+        """What each phase still allows beside `rows` (kWh, columns in `steps` order), A h."""
+        if self.phase is None or self.amps is None:
+            return None
+        return np.asarray(self.phase[steps] - rows.T @ self.amps, dtype=np.float64)
+
     def take(self, i: int, kwh: FloatArray, phase: FloatArray | None) -> None:
         """Charge EV `i`'s `kwh` per step (negative: given back) to the phases, in place."""
         if phase is not None and self.amps is not None:

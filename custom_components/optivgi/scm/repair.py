@@ -19,7 +19,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .algorithm import ScheduleStatus
-from .constants import TOLERANCE
 from .linear_program import FAIRNESS_TOLERANCE, LinearProgramError, solve_stages
 from .lp_mip import semi_continuous_steps
 from .lp_settings import MIP_NODE_LIMIT, NodeBudget
@@ -170,10 +169,8 @@ class Repair:
         come first where they differ (`minimums.serve_now_first`); none if it found nothing,
         or if it would choose more than `MIP_MAX_FREE_COLUMNS` steps.
         """
-        free = within & (self.problem.min_kw > TOLERANCE)[:, None]
-        if fixed_on is not None:
-            free &= ~fixed_on
-        if int(free.sum()) > MIP_MAX_FREE_COLUMNS:
+        chosen = within if fixed_on is None else within & ~fixed_on
+        if self.problem.cells_with_minimum(chosen) > MIP_MAX_FREE_COLUMNS:
             return []
         exact = semi_continuous_steps(
             self.problem,
