@@ -104,9 +104,10 @@ def run(
 def test_every_schedule_keeps_every_phase_limit(
     data: st.DataObject, algorithm_cls: type[Algorithm], *, minimums: bool
 ) -> None:
-    evs, limit, phase_limits, steps = data.draw(phase_sites(minimums=minimums))
+    site = data.draw(phase_sites(minimums=minimums))
+    evs, limit, phase_limits, steps = site
     power = run(algorithm_cls, evs, limit, phase_limits, steps)
-    problem = site_problem((evs, limit, phase_limits, steps))
+    problem = site_problem(site)
     load = problem.phase_load_a(power)
     assert load is not None
     assert (load <= np.asarray(phase_limits) + 1e-4).all()
@@ -119,7 +120,7 @@ def test_the_lp_is_never_less_fair_than_the_heuristic(site: Site) -> None:
     # of a 3-phase car takes a third of the current per phase), so equally fair GoAlgorithm
     # schedules can deliver more.
     evs, limit, phase_limits, steps = site
-    problem = site_problem((evs, limit, phase_limits, steps))
+    problem = site_problem(site)
     lp = run(PulpNumericalAlgorithm, evs, limit, phase_limits, steps)
     go = run(GoAlgorithm, evs, limit, phase_limits, steps)
     assert problem.min_fraction(lp) >= problem.min_fraction(go) - 1e-6
@@ -141,8 +142,7 @@ def test_phase_limits_that_never_bind_change_nothing(
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(site=phase_sites(minimums=False))
 def test_stage_optima_with_phase_limits_equal_the_pulp_oracle(site: Site) -> None:
-    evs, limit, phase_limits, steps = site
-    problem = site_problem((evs, limit, phase_limits, steps))
+    problem = site_problem(site)
     cells = problem.open_cells()
     ours = solve_stages(problem, cells, np.zeros(problem.n_evs), 30)
     oracle = solve_with_pulp(problem, cells, np.zeros(problem.n_evs))
