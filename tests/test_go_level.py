@@ -6,7 +6,9 @@ import sys
 
 from hypothesis import HealthCheck, given, settings
 import numpy as np
+import pytest
 
+from custom_components.optivgi.scm.ev import EV
 from custom_components.optivgi.scm.go_algorithm import _top_up, go_schedule
 from custom_components.optivgi.scm.go_fair import fair_share
 from custom_components.optivgi.scm.go_level import level_shares
@@ -73,6 +75,57 @@ def test_shares_meet_where_no_room_is_left() -> None:
     problem = ScheduleProblem.from_evs(evs, [4.0], NOW, params_for(1))
     leveled = level_shares(Site.of(problem), np.array([[1.0], [0.0]]))
     assert leveled[:, 0].tolist() == [0.5, 0.5]
+
+
+def test_a_full_phase_passes_on_a_third_of_what_a_three_phase_car_gives_up() -> None:
+    # 16 A on each phase, one 15-minute step; a three-phase car holds all of it and a car on
+    # phase 1 has nothing. A kWh for a kWh frees too little of phase 1, so the three-phase car
+    # gives three for each one it passes on, until both have a quarter of their request: the
+    # LP's leximin optimum (1.449 A/kW x 2.76 kW + 4.348 A/kW x 2.76 kW = 16 A on phase 1).
+    cars = [
+        EV(
+            ev_id="three",
+            active=True,
+            min_power=0.0,
+            max_power=11.04,
+            arrival_time=NOW,
+            departure_time=NOW + timedelta(minutes=15),
+            energy=2.76,
+            phases=3,
+        ),
+        EV(
+            ev_id="one",
+            active=True,
+            min_power=0.0,
+            max_power=3.68,
+            arrival_time=NOW,
+            departure_time=NOW + timedelta(minutes=15),
+            energy=2.76,
+            phases=1,
+            site_phases=(0,),
+        ),
+    ]
+    problem = ScheduleProblem.from_evs(
+        cars, [1000.0], NOW, params_for(1), phase_limits_a=[[16.0, 16.0, 16.0]]
+    )
+    leveled = level_shares(Site.of(problem), np.array([[2.76], [0.0]]))
+    assert leveled[:, 0] == pytest.approx([0.69, 0.69])
+    assert problem.violations(leveled / problem.step_hours) == []
+
+
+def test_leveling_lifts_one_phase_cars_beside_three_phase_ones() -> None:
+    """`phase-minimums` 10 x 288, seed 4: a one-phase car at 96.8 % of the LP's smallest share.
+
+    Phase 3 is full where it may charge; only trades (three for one) reach 99 % of the LP's.
+    """
+    scenario = FAMILIES["phase-minimums"](10, 288, timedelta(minutes=5), 4)
+    problem = problem_of(scenario)
+    evs = evs_of(scenario)
+    algorithm_of(PulpNumericalAlgorithm, scenario, evs).calculate()
+    best = problem.min_fraction(np.array([car.power for car in evs]))
+    leveled = go_schedule(problem)
+    assert problem.violations(leveled) == []
+    assert problem.min_fraction(leveled) >= 0.99 * best
 
 
 def test_leveling_lifts_the_worst_off_cars_on_a_pv_day() -> None:

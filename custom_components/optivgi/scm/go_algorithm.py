@@ -18,7 +18,8 @@ each with numpy over all steps (no loop over cells):
 2. **Top up, then level.** In the same orders, every EV takes what the limit still allows, up to
    its request. Then the worst-off EVs get energy from the others within a step (`go_level.py`):
    first what the giver can place again in room still free, then, from a better-off one, until
-   their shares meet.
+   their shares meet. With per-phase limits, trades follow (`go_trade.py`: on a full phase a
+   one-phase car gains a third of what a three-phase car gives up), then a last top-up.
 3. **Charge early (or cheap).** Each EV (higher priority, then earlier departure, then least
    slack: of two cars leaving together, the one that needs more of its stay goes first, so the
    room it cannot use later is not spent on a car that could catch up) lifts its energy

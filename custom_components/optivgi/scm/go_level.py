@@ -11,14 +11,17 @@ EV with a larger share, until their shares meet (that step's total stays, so the
 holds). Each move is checked against both EVs' maximums and minimums and the phases' limits.
 No move lowers a share below the one it raises, so leximin never gets worse. The stage that
 follows (`_shift`) re-places each EV's total anyway: where the energy lands here does not
-matter.
+matter. With per-phase limits a second pass then trades (`go_trade.py`: the donor gives more
+than the receiver gains, where a phase is full), and every EV takes what the trades left free.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
-from .go_place import EPS, Site, place
+from .go_place import EPS, Site, place, place_capped
+from .go_trade import pick_trades
 from .problem import FloatArray
 
 #: Shares closer than this are level: no energy moves between them.
@@ -29,9 +32,9 @@ LEVEL_STEP = 0.01
 #: steps, most first.
 RAISES_PER_EV = 4
 #: Moves (one donor, one receiver: a few vectorised passes over the steps) of one leveling in
-#: all, so the work stays bounded at any size: about 50 us a move on this machine, 15 ms in
-#: all. On the `pv` and `phase-minimums` sites of 10 x 288 and 50 x 480, 300 gain as much as
-#: 2000 (`scripts/bench_quality.py --only go`).
+#: all (and as many trades after them), so the work stays bounded at any size: about 50 us a
+#: move on this machine, 15 ms in all. On the `pv` and `phase-minimums` sites of 10 x 288 and
+#: 50 x 480, 300 gain as much as 2000 (`scripts/bench_quality.py --only go`).
 MOVE_BUDGET = 300
 
 
@@ -48,6 +51,18 @@ def level_shares(site: Site, power: FloatArray) -> FloatArray:
         spare=np.maximum(site.room - power.sum(axis=0), 0.0),
         phase=site.phase_left(power, np.arange(power.shape[1])),
     )
+    _raise_worst_off(state, counted)
+    if state.phase is not None:
+        # Trades lose what the phases cannot pass on: only once a kWh for a kWh moves nothing
+        # more, so that they never take the room an even move would have used better.
+        state.trading, state.moves_left = True, MOVE_BUDGET
+        _raise_worst_off(state, counted)
+        _fill_up(state)
+    return state.power
+
+
+def _raise_worst_off(state: _State, counted: NDArray[np.bool_]) -> None:
+    """Raise the worst-off EV, a little above the next, until none can be raised (in place)."""
     # An EV that no donor could raise stays where it is; the next worst-off one is tried.
     blocked = ~counted
     for _ in range(RAISES_PER_EV * int(counted.sum())):
@@ -59,7 +74,24 @@ def level_shares(site: Site, power: FloatArray) -> FloatArray:
         target = max(float(others.min()), float(share[ev])) + LEVEL_STEP
         if state.receive(ev, min(target, 1.0)) <= EPS:
             blocked[ev] = True
-    return state.power
+
+
+def _fill_up(state: _State) -> None:
+    """Let every EV take the room that trades left free, up to its request (in place)."""
+    site = state.site
+    for i in site.early.tolist():
+        need = float(site.energy[i] - state.power[i].sum())
+        if need > EPS:
+            place_capped(
+                site,
+                i,
+                site.rate[i],
+                state.power[i],
+                state.spare,
+                phase=state.phase,
+                need=need,
+                most=need,
+            )
 
 
 @dataclass(kw_only=True, slots=True)
@@ -73,6 +105,8 @@ class _State:
     spare: FloatArray
     phase: FloatArray | None
     moves_left: int = MOVE_BUDGET
+    #: Whether a donor may give more than `ev` gains (`_trade`), where a phase is full.
+    trading: bool = False
 
     def receive(self, ev: int, target: float) -> float:
         """Raise `ev` towards share `target`, from each EV in its steps, most first; the gain.
@@ -89,6 +123,9 @@ class _State:
             level = self.got[ev] / self.energy[ev]
             if donor == ev or level >= target - EPS or self.moves_left <= 0:
                 continue
+            if self.trading:  # even moves are done: only trades are left
+                gained += self._trade(ev, donor, target)
+                continue
             want = min((target - level) * self.energy[ev], site.energy[ev] - self.got[ev])
             # First what the donor can place again elsewhere: nobody's share drops.
             gained += self._move(ev, donor, want, replace=True)
@@ -100,6 +137,35 @@ class _State:
                 want = min((target - level) * self.energy[ev], site.energy[ev] - self.got[ev])
                 gained += self._move(ev, donor, min(want, meet), replace=False)
         return gained
+
+    def _trade(self, ev: int, donor: int, target: float) -> float:
+        """Raise `ev` towards `target` by trades with `donor` (`go_trade.py`); the gain."""
+        site, power = self.site, self.power
+        self.moves_left -= 1
+        cap = min(target * self.energy[ev], float(site.energy[ev]))
+        steps, gain, give = pick_trades(
+            site,
+            power,
+            self.phase,
+            self.spare,
+            ev=ev,
+            donor=donor,
+            got=(float(self.got[ev]), float(self.got[donor])),
+            energy=(float(self.energy[ev]), float(self.energy[donor])),
+            cap=cap,
+        )
+        if not steps.size:
+            return 0.0
+        moved_in, moved_out = np.zeros_like(power[ev]), np.zeros_like(power[ev])
+        moved_in[steps], moved_out[steps] = gain, give
+        power[ev] += moved_in
+        power[donor] -= moved_out
+        site.take(ev, moved_in, self.phase)
+        site.take(donor, -moved_out, self.phase)
+        self.spare += moved_out - moved_in
+        self.got[ev] += float(gain.sum())
+        self.got[donor] -= float(give.sum())
+        return float(gain.sum())
 
     def _move(self, ev: int, donor: int, want: float, *, replace: bool) -> float:
         """Move up to `want` kWh from `donor` to `ev` within steps; `replace`: donor re-placed."""
