@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 import sys
+from typing import Any
 
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 import numpy as np
@@ -20,11 +21,14 @@ from custom_components.optivgi.scm.algorithm import ScheduleStatus
 from custom_components.optivgi.scm.dual_bound import (
     BoundDuals,
     StepDuals,
+    cut_duals,
     energy_bound,
     fraction_bound,
 )
 from custom_components.optivgi.scm.ev import EV
+from custom_components.optivgi.scm.go_algorithm import go_schedule
 from custom_components.optivgi.scm.linear_program import BOUND_STAGES, solve_stages
+from custom_components.optivgi.scm.minimums import Score
 from custom_components.optivgi.scm.problem import ScheduleProblem
 from custom_components.optivgi.scm.pulp_numerical_algorithm import PulpNumericalAlgorithm
 from custom_components.optivgi.scm.warm import WarmStart
@@ -36,8 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 from bench import evs_of, params_of
 from bench_scenarios import FAMILIES
 
-CARRIED = "GoAlgorithm's schedule reached the relaxed bound (the last cycle's duals)"
-SOLVED = "GoAlgorithm's schedule reached the relaxed bound"
+from custom_components.optivgi.scm.heuristic_bound import CARRIED, SOLVED
 
 
 def bound_of(problem: ScheduleProblem) -> tuple[float, float, BoundDuals]:
@@ -270,3 +273,106 @@ def test_the_carried_fraction_bound_is_tight_after_the_cars_charged_a_step() -> 
     assert fraction_bound(problem, problem.open_cells(), carried.fairness) == pytest.approx(
         fraction, abs=1e-6
     )
+
+
+def cut_bound(problem: ScheduleProblem, power: np.ndarray) -> float:
+    """The energy bound (kWh) of the cut that `power` (kW) leaves."""
+    cells = problem.open_cells()
+    return energy_bound(problem, cells, cut_duals(problem, cells, power), np.zeros(problem.n_evs))
+
+
+@given(seed=st.integers(0, 2**16), n_evs=st.integers(1, 8), steps=st.integers(2, 30))
+@settings(max_examples=60, deadline=None)
+def test_any_schedules_cut_bounds_the_relaxed_energy_and_goalgorithms_is_often_tight(
+    seed: int, n_evs: int, steps: int
+) -> None:
+    evs, limit = random_site(seed, n_evs=n_evs, steps=steps, with_minimums=True)
+    problem = ScheduleProblem.from_evs(evs, limit, NOW, params_for(steps))
+    if not problem.open_cells().any():
+        return
+    _, energy, _ = bound_of(problem)
+    go = go_schedule(problem, level=False)
+    rng = np.random.default_rng(seed)
+    for power in (go, go * rng.uniform(0, 1, go.shape), np.zeros_like(go)):
+        # Energy with every EV at the bound's fraction is at most the energy without floors.
+        assert cut_bound(problem, power) >= energy - 1e-6
+    # A schedule is never worth more than its cut; equal, it is a maximum flow.
+    assert cut_bound(problem, go) >= Score.of(problem, go).energy_kwh - 1e-6
+
+
+def test_a_cut_proves_a_full_schedule_and_finds_room_left_on_a_path() -> None:
+    # 15-minute steps, 4 kW a step. "early" (steps 0-1) and "late" (steps 0-3) want 2 kWh each.
+    # "late" in steps 0-1 leaves "early" nothing: the path early -> step 0 -> late -> step 2
+    # reaches a step with room, and the cut counts steps 0-3 at their limit (4 kWh).
+    evs = [
+        ev("early", energy=2.0, max_kw=4.0, end=2, steps=4),
+        ev("late", energy=2.0, max_kw=4.0, end=4, steps=4),
+    ]
+    problem = ScheduleProblem.from_evs(evs, [4.0] * 4, NOW, params_for(4))
+    blocked = np.array([[0.0, 0.0, 0.0, 0.0], [4.0, 4.0, 0.0, 0.0]])
+    assert cut_bound(problem, blocked) == pytest.approx(4.0)
+    # Both served: no EV is short, so the cut is their requests, the schedule's own 4 kWh.
+    served = np.array([[4.0, 4.0, 0.0, 0.0], [0.0, 0.0, 4.0, 4.0]])
+    assert cut_bound(problem, served) == pytest.approx(4.0)
+    # Congested (2 kW a step): both short, every step reached and full, 2 kWh in all.
+    congested = ScheduleProblem.from_evs(evs, [2.0] * 4, NOW, params_for(4))
+    assert cut_bound(congested, np.array([[2.0, 2.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])) == (
+        pytest.approx(2.0)
+    )
+
+
+@given(seed=st.integers(0, 2**16))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_a_cut_that_proves_the_energy_changes_no_cycle(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Proven by its cut, the bound's energy stage is skipped, and the cycle ends as without."""
+    monkeypatch.setattr(heuristic_bound, "BOUND_FIRST_MIN_CELLS", 1)
+    evs, limit = large_site(seed)
+    with_cut, with_cut_power = cycle(evs, limit, 0, None)
+    monkeypatch.setattr(heuristic_bound, "cut_duals", no_cut)
+    without, without_power = cycle(evs, limit, 0, None)
+    assert with_cut.result is not None
+    assert without.result is not None
+    assert with_cut.result.message == without.result.message
+    np.testing.assert_array_equal(with_cut_power, without_power)
+
+
+def no_cut(problem: ScheduleProblem, cells: np.ndarray, power: np.ndarray) -> StepDuals:
+    """Multipliers that prove nothing: every EV's request and every step's limit counted."""
+    hours = problem.step_hours
+    return StepDuals(
+        site=np.full(problem.n_steps, hours),
+        phase=None,
+        cap=np.ones(problem.n_evs),
+        fair=np.zeros(problem.n_evs),
+    )
+
+
+def test_on_a_large_site_the_cut_spares_the_bounds_energy_stage(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`house` 100 x 1440, seed 1: GoAlgorithm's cut is its energy, so only fairness is solved."""
+    scenario = FAMILIES["house"](100, 1440, timedelta(minutes=1), 1)
+    stages_run: list[tuple[str, ...]] = []
+    solve = heuristic_bound.solve_stages
+
+    def spy(*args: object, **kwargs: Any) -> Any:
+        stages_run.append(tuple(stage.name for stage in kwargs["stages"]))
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(heuristic_bound, "solve_stages", spy)
+    params, warm = params_of(scenario), WarmStart()
+    for shift in (0, 1):
+        evs = evs_of(scenario)
+        now = scenario.now + shift * scenario.resolution
+        limit = [*scenario.limit_kw[shift:], *scenario.limit_kw[-1:] * shift]
+        algorithm = PulpNumericalAlgorithm(evs, limit, now, params, warm=warm)
+        algorithm.calculate()
+        assert algorithm.result is not None
+        assert algorithm.problem.violations(np.array([car.power for car in evs])) == []
+        # One step on, the cut's multipliers and the fairness duals carried prove it again.
+        assert algorithm.result.message == (SOLVED if shift == 0 else CARRIED)
+    assert stages_run == [("fairness",)]

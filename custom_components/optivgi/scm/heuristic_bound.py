@@ -6,15 +6,16 @@ LP (`BOUND_STAGES`), or no solve at all on a warm cycle (`dual_bound.py`).
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 import time
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .algorithm import Schedule, ScheduleStatus
-from .dual_bound import BoundDuals, energy_bound, fraction_bound
+from .dual_bound import BoundDuals, cut_duals, energy_bound, fraction_bound
 from .go_algorithm import go_schedule
-from .linear_program import BOUND_STAGES, solve_stages
+from .linear_program import BOUND_FAIRNESS, BOUND_STAGES, solve_stages
 from .minimums import Score
 from .problem import ScheduleProblem
 from .repair import clean
@@ -28,6 +29,11 @@ BOUND_FIRST_MIN_CELLS = 5000
 #: The floors of a carried dual bound sit this much (relative) below the fraction, so that
 #: round-off in the heuristic's fraction never makes the bound tighter than the LP's.
 DUAL_FLOOR_SLACK = 1e-6
+
+
+#: How the schedule was proven: by the last cycle's duals, or by the bound solved now.
+CARRIED = "GoAlgorithm's schedule reached the relaxed bound (the last cycle's duals)"
+SOLVED = "GoAlgorithm's schedule reached the relaxed bound"
 
 
 def _dual_score(
@@ -70,25 +76,40 @@ def heuristic_at_bound(
         return None
     started = time.perf_counter()
     score = Score.of(problem, heuristic)
+    # GoAlgorithm's own cut: with no room left on any path, it proves the energy by itself.
+    cut = cut_duals(problem, cells, heuristic)
+    cut_kwh = energy_bound(problem, cells, cut, np.zeros(problem.n_evs))
+    proven = score.reaches(replace(score, energy_kwh=cut_kwh))
     carried = carried_duals()
-    if carried is not None and score.reaches(_dual_score(problem, cells, carried, score)):
-        return Schedule(
-            power=heuristic,
-            status=ScheduleStatus.HEURISTIC,
-            solve_s=time.perf_counter() - started,
-            message="GoAlgorithm's schedule reached the relaxed bound (the last cycle's duals)",
-            duals=carried,
-        )
+    if carried is not None:
+        bound = _dual_score(problem, cells, carried, score)
+        if proven:
+            bound = replace(bound, energy_kwh=min(bound.energy_kwh, cut_kwh))
+        if score.reaches(bound):
+            return Schedule(
+                power=heuristic,
+                status=ScheduleStatus.HEURISTIC,
+                solve_s=time.perf_counter() - started,
+                message=CARRIED,
+                duals=carried,
+            )
     zero = np.zeros(problem.n_evs)
-    bound = solve_stages(problem, cells, zero, deadline - started, stages=BOUND_STAGES)
-    relaxed = Score.of(problem, clean(problem, bound.power))
+    stages = BOUND_FAIRNESS if proven else BOUND_STAGES
+    solved = solve_stages(problem, cells, zero, deadline - started, stages=stages)
+    if proven:
+        relaxed = Score(min_fraction=solved.optima.min_fraction, energy_kwh=cut_kwh, cost=0.0)
+        duals = None
+        if solved.fairness_duals is not None:
+            duals = BoundDuals(ev_ids=problem.ev_ids, fairness=solved.fairness_duals, energy=cut)
+    else:
+        relaxed, duals = Score.of(problem, clean(problem, solved.power)), solved.duals
     if not score.reaches(relaxed):
         return None
     return Schedule(
         power=heuristic,
         status=ScheduleStatus.HEURISTIC,
-        build_s=bound.build_s,
-        solve_s=time.perf_counter() - started - bound.build_s,
-        message="GoAlgorithm's schedule reached the relaxed bound",
-        duals=bound.duals,
+        build_s=solved.build_s,
+        solve_s=time.perf_counter() - started - solved.build_s,
+        message=SOLVED,
+        duals=duals,
     )

@@ -247,6 +247,8 @@ BOUND_STAGES: tuple[Stage, ...] = (
     Stage(name="fairness", model="segments", solve=_bound_fairness),
     Stage(name="energy", model="steps", solve=_bound_energy),
 )
+#: The bound's smallest fraction alone, for a schedule whose energy a cut proves (`dual_bound`).
+BOUND_FAIRNESS: tuple[Stage, ...] = BOUND_STAGES[:1]
 
 
 #: Stages that only break ties: one HiGHS finds infeasible (a held optimum, by round-off; seen
@@ -310,4 +312,5 @@ def solve_stages(
         build_s=run.build_s,
         solve_s=run.solve_s,
         duals=run.bound_duals(),
+        fairness_duals=run.duals.get("fairness"),
     )

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .constants import TOLERANCE
-from .dual_bound import BoundDuals
+from .dual_bound import BoundDuals, StepDuals
 from .lp_blocks import (
     Block,
     Columns,
@@ -313,3 +313,5 @@ class Solution:
     solve_s: float
     #: The bound's duals, when `BOUND_STAGES` ran (`dual_bound.py`).
     duals: BoundDuals | None = None
+    #: The bound's fairness duals, also when only its fairness stage ran (`BOUND_FAIRNESS`).
+    fairness_duals: StepDuals | None = None
