@@ -2,7 +2,9 @@
 
 `PulpNumericalAlgorithm` asks this before it solves the whole relaxed LP: the repair would keep
 GoAlgorithm's schedule anyway if it reaches the bound, and the bound needs less than the whole
-LP (`BOUND_STAGES`), or no solve at all on a warm cycle (`dual_bound.py`).
+LP (`BOUND_STAGES`), or no solve at all on a warm cycle (`dual_bound.py`). Where GoAlgorithm's
+schedule leaves no path of free room (`dual_bound.cut_duals`), its cut proves the energy, and
+only the bound's fairness is solved (`BOUND_FAIRNESS`).
 """
 
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from .dual_bound import BoundDuals, cut_duals, energy_bound, fraction_bound
 from .go_algorithm import go_schedule
 from .linear_program import BOUND_FAIRNESS, BOUND_STAGES, solve_stages
 from .minimums import Score
-from .problem import ScheduleProblem
+from .problem import FloatArray, ScheduleProblem
 from .repair import clean
 
 #: From this many cells with a minimum power, GoAlgorithm is checked against the bound before
@@ -76,23 +78,21 @@ def heuristic_at_bound(
         return None
     started = time.perf_counter()
     score = Score.of(problem, heuristic)
+    carried = carried_duals()
+    bound = None if carried is None else _dual_score(problem, cells, carried, score)
+    if carried is not None and bound is not None and score.reaches(bound):
+        return _proven(heuristic, started, CARRIED, carried)
     # GoAlgorithm's own cut: with no room left on any path, it proves the energy by itself.
     cut = cut_duals(problem, cells, heuristic)
     cut_kwh = energy_bound(problem, cells, cut, np.zeros(problem.n_evs))
     proven = score.reaches(replace(score, energy_kwh=cut_kwh))
-    carried = carried_duals()
-    if carried is not None:
-        bound = _dual_score(problem, cells, carried, score)
-        if proven:
-            bound = replace(bound, energy_kwh=min(bound.energy_kwh, cut_kwh))
-        if score.reaches(bound):
-            return Schedule(
-                power=heuristic,
-                status=ScheduleStatus.HEURISTIC,
-                solve_s=time.perf_counter() - started,
-                message=CARRIED,
-                duals=carried,
-            )
+    if (
+        proven
+        and carried is not None
+        and bound is not None
+        and score.reaches(replace(bound, energy_kwh=min(bound.energy_kwh, cut_kwh)))
+    ):
+        return _proven(heuristic, started, CARRIED, replace(carried, energy=cut))
     zero = np.zeros(problem.n_evs)
     stages = BOUND_FAIRNESS if proven else BOUND_STAGES
     solved = solve_stages(problem, cells, zero, deadline - started, stages=stages)
@@ -105,11 +105,16 @@ def heuristic_at_bound(
         relaxed, duals = Score.of(problem, clean(problem, solved.power)), solved.duals
     if not score.reaches(relaxed):
         return None
+    proof = _proven(heuristic, started, SOLVED, duals)
+    return replace(proof, build_s=solved.build_s, solve_s=proof.solve_s - solved.build_s)
+
+
+def _proven(power: FloatArray, started: float, message: str, duals: BoundDuals | None) -> Schedule:
+    """GoAlgorithm's schedule, proven by the bound (`message` says which), and its duals."""
     return Schedule(
-        power=heuristic,
+        power=power,
         status=ScheduleStatus.HEURISTIC,
-        build_s=solved.build_s,
-        solve_s=time.perf_counter() - started - solved.build_s,
-        message=SOLVED,
+        solve_s=time.perf_counter() - started,
+        message=message,
         duals=duals,
     )
