@@ -21,11 +21,11 @@ from custom_components.optivgi.scm.algorithm import ScheduleStatus
 from custom_components.optivgi.scm.dual_bound import (
     BoundDuals,
     StepDuals,
-    cut_duals,
     energy_bound,
     fraction_bound,
 )
 from custom_components.optivgi.scm.ev import EV
+from custom_components.optivgi.scm.flow_cut import cut_duals, max_flow_cut
 from custom_components.optivgi.scm.go_algorithm import go_schedule
 from custom_components.optivgi.scm.linear_program import BOUND_STAGES, solve_stages
 from custom_components.optivgi.scm.minimums import Score
@@ -275,10 +275,11 @@ def test_the_carried_fraction_bound_is_tight_after_the_cars_charged_a_step() -> 
     )
 
 
-def cut_bound(problem: ScheduleProblem, power: np.ndarray) -> float:
-    """The energy bound (kWh) of the cut that `power` (kW) leaves."""
+def cut_bound(problem: ScheduleProblem, power: np.ndarray, *, augmented: bool = False) -> float:
+    """The energy bound (kWh) of the cut that `power` (kW) leaves (`augmented`: after paths)."""
     cells = problem.open_cells()
-    return energy_bound(problem, cells, cut_duals(problem, cells, power), np.zeros(problem.n_evs))
+    duals = (max_flow_cut if augmented else cut_duals)(problem, cells, power)
+    return energy_bound(problem, cells, duals, np.zeros(problem.n_evs))
 
 
 @given(seed=st.integers(0, 2**16), n_evs=st.integers(1, 8), steps=st.integers(2, 30))
@@ -296,6 +297,7 @@ def test_any_schedules_cut_bounds_the_relaxed_energy_and_goalgorithms_is_often_t
     for power in (go, go * rng.uniform(0, 1, go.shape), np.zeros_like(go)):
         # Energy with every EV at the bound's fraction is at most the energy without floors.
         assert cut_bound(problem, power) >= energy - 1e-6
+        assert cut_bound(problem, power, augmented=True) >= energy - 1e-6
     # A schedule is never worth more than its cut; equal, it is a maximum flow.
     assert cut_bound(problem, go) >= Score.of(problem, go).energy_kwh - 1e-6
 
@@ -321,6 +323,22 @@ def test_a_cut_proves_a_full_schedule_and_finds_room_left_on_a_path() -> None:
     )
 
 
+def test_paths_followed_on_a_copy_tighten_the_cut_to_the_most_energy() -> None:
+    # 15-minute steps; steps 0-1 allow 4 kW, step 2 8 kW. "early" (steps 0-1) wants 1 kWh,
+    # "late" (steps 0-2, at most 4 kW) 2 kWh. With "late" in steps 0-1, every step is on the
+    # source's side of the cut, step 2 at its 8 kW: a bound of 4 kWh. One path (early takes
+    # step 0, late moves to step 2) gives the most there is, 3 kWh, and a cut that says so.
+    evs = [
+        ev("early", energy=1.0, max_kw=4.0, end=2, steps=3),
+        ev("late", energy=2.0, max_kw=4.0, end=3, steps=3),
+    ]
+    problem = ScheduleProblem.from_evs(evs, [4.0, 4.0, 8.0], NOW, params_for(3))
+    blocked = np.array([[0.0, 0.0, 0.0], [4.0, 4.0, 0.0]])
+    assert cut_bound(problem, blocked) == pytest.approx(4.0)
+    assert cut_bound(problem, blocked, augmented=True) == pytest.approx(3.0)
+    assert blocked.tolist() == [[0.0, 0.0, 0.0], [4.0, 4.0, 0.0]]  # the schedule is untouched
+
+
 @given(seed=st.integers(0, 2**16))
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -332,7 +350,7 @@ def test_a_cut_that_proves_the_energy_changes_no_cycle(
     monkeypatch.setattr(heuristic_bound, "BOUND_FIRST_MIN_CELLS", 1)
     evs, limit = large_site(seed)
     with_cut, with_cut_power = cycle(evs, limit, 0, None)
-    monkeypatch.setattr(heuristic_bound, "cut_duals", no_cut)
+    monkeypatch.setattr(heuristic_bound, "max_flow_cut", no_cut)
     without, without_power = cycle(evs, limit, 0, None)
     assert with_cut.result is not None
     assert without.result is not None

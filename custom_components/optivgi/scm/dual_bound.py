@@ -12,11 +12,7 @@ then bounds both the smallest fraction and the energy (`fraction_bound`, `energy
 instead of two LP solves. Measured at 50 x 480, one to five steps on: equal to the re-solved
 optimum to 1e-12 on four seeds. A bound that is not tight only costs the solve it could save.
 
-On a cold cycle a schedule can bring its own energy multipliers (`cut_duals`): without the
-floors and the phases the energy stage is a maximum flow (EVs to steps), and a schedule with no
-augmenting path is one, proven by the cut its residual network leaves. Measured at 100 x 1440
-(`pv`, `house`, `minimums`): that cut equals GoAlgorithm's energy on 7 of 9 sites, and proves
-it without the energy stage (1-4 s at that size).
+On a cold cycle a schedule can bring its own energy multipliers (`flow_cut.py`).
 """
 
 from dataclasses import dataclass
@@ -162,44 +158,6 @@ def fraction_bound(problem: ScheduleProblem, cells: NDArray[np.bool_], duals: St
     if phi_use > 0:
         bound = min(bound, rows / phi_use)
     return bound
-
-
-#: Room (kW, or kWh relative to a request) below which a path of `cut_duals` does not pass: the
-#: round-off of a schedule. Any cut bounds the energy; this only decides which one is taken.
-ROOM_KW = 1e-9
-
-
-def cut_duals(
-    problem: ScheduleProblem, cells: NDArray[np.bool_], power_kw: FloatArray
-) -> StepDuals:
-    """Energy multipliers from the cut that `power_kw` (`(N, T)`, within every limit) leaves.
-
-    The EVs short of their request, and every step and EV that a path of residual room reaches
-    from them (an EV below its cell's most in a step, or charging in it), are on the source's
-    side. A step there gets its hours on the site row, an EV on the other side 1 on its cap:
-    then `energy_bound` is the cut's capacity, the power's own energy when no path reaches a
-    step with room (the power is then a maximum flow), more otherwise.
-    """
-    hours = problem.step_hours
-    upper = np.minimum(problem.max_kw, problem.energy_kwh / hours)  # as in `_lagrangian`
-    short = power_kw.sum(axis=1) * hours < problem.energy_kwh - ROOM_KW * np.maximum(
-        1.0, problem.energy_kwh
-    )
-    forward = cells & (power_kw < upper[:, None] - ROOM_KW)
-    backward = cells & (power_kw > ROOM_KW)
-    reached = np.zeros(problem.n_steps, dtype=np.bool_)
-    while True:
-        steps = reached | forward[short].any(axis=0)
-        evs = short | backward[:, steps].any(axis=1)
-        if (steps == reached).all() and (evs == short).all():
-            break
-        reached, short = steps, evs
-    return StepDuals(
-        site=np.where(reached, hours, 0.0),
-        phase=None,
-        cap=np.where(short, 0.0, 1.0),
-        fair=np.zeros(problem.n_evs),
-    )
 
 
 def energy_bound(

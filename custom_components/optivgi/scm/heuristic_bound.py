@@ -15,7 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .algorithm import Schedule, ScheduleStatus
-from .dual_bound import BoundDuals, cut_duals, energy_bound, fraction_bound
+from .dual_bound import BoundDuals, energy_bound, fraction_bound
+from .flow_cut import max_flow_cut
 from .go_algorithm import go_schedule
 from .linear_program import BOUND_FAIRNESS, BOUND_STAGES, solve_stages
 from .minimums import Score
@@ -83,7 +84,7 @@ def heuristic_at_bound(
     if carried is not None and bound is not None and score.reaches(bound):
         return _proven(heuristic, started, CARRIED, carried)
     # GoAlgorithm's own cut: with no room left on any path, it proves the energy by itself.
-    cut = cut_duals(problem, cells, heuristic)
+    cut = max_flow_cut(problem, cells, heuristic)
     cut_kwh = energy_bound(problem, cells, cut, np.zeros(problem.n_evs))
     proven = score.reaches(replace(score, energy_kwh=cut_kwh))
     if (
