@@ -12,11 +12,12 @@ from pathlib import Path
 import sys
 from typing import Any
 
+import highspy
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 import numpy as np
 import pytest
 
-from custom_components.optivgi.scm import heuristic_bound
+from custom_components.optivgi.scm import flow_cut, heuristic_bound
 from custom_components.optivgi.scm.algorithm import ScheduleStatus
 from custom_components.optivgi.scm.dual_bound import (
     BoundDuals,
@@ -394,3 +395,42 @@ def test_on_a_large_site_the_cut_spares_the_bounds_energy_stage(
         # One step on, the cut's multipliers and the fairness duals carried prove it again.
         assert algorithm.result.message == (SOLVED if shift == 0 else CARRIED)
     assert stages_run == [("fairness",)]
+
+
+def max_flow_kwh(problem: ScheduleProblem) -> float:
+    """The most energy (kWh) without floors and phases, by HiGHS: EVs -> cells -> steps."""
+    cells = problem.open_cells()
+    ev_of, step_of = np.nonzero(cells)
+    hours = problem.step_hours
+    upper = np.minimum(problem.max_kw, problem.energy_kwh / hours)[ev_of]
+    lp = highspy.Highs()
+    lp.setOptionValue("output_flag", False)  # noqa: FBT003 - positional only
+    n = ev_of.size
+    lp.addVars(n, np.zeros(n), upper)
+    lp.changeColsCost(n, np.arange(n, dtype=np.int32), np.full(n, -hours))
+    for ev_index in range(problem.n_evs):
+        cols = np.flatnonzero(ev_of == ev_index).astype(np.int32)
+        lp.addRow(0, problem.energy_kwh[ev_index], cols.size, cols, np.full(cols.size, hours))
+    for step in range(problem.n_steps):
+        cols = np.flatnonzero(step_of == step).astype(np.int32)
+        lp.addRow(0, problem.limit_kw[step], cols.size, cols, np.ones(cols.size))
+    lp.run()
+    return -float(lp.getInfo().objective_function_value)
+
+
+@given(seed=st.integers(0, 2**16), n_evs=st.integers(1, 8), steps=st.integers(2, 30))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_with_paths_enough_the_cut_is_the_most_energy_there_is(
+    monkeypatch: pytest.MonkeyPatch, seed: int, n_evs: int, steps: int
+) -> None:
+    """Augmented to the end, from GoAlgorithm's schedule or from nothing: a maximum flow."""
+    monkeypatch.setattr(flow_cut, "MAX_PATHS", 10_000)
+    evs, limit = random_site(seed, n_evs=n_evs, steps=steps, with_minimums=True)
+    problem = ScheduleProblem.from_evs(evs, limit, NOW, params_for(steps))
+    if not problem.open_cells().any():
+        return
+    most = max_flow_kwh(problem)
+    for power in (go_schedule(problem, level=False), np.zeros((problem.n_evs, steps))):
+        assert cut_bound(problem, power, augmented=True) == pytest.approx(most, abs=1e-6)
