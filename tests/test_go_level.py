@@ -77,33 +77,40 @@ def test_shares_meet_where_no_room_is_left() -> None:
     assert leveled[:, 0].tolist() == [0.5, 0.5]
 
 
+def one_step_car(
+    ev_id: str, *, max_kw: float, phases: int, site_phases: tuple[int, ...] | None = None
+) -> EV:
+    """A car plugged in for one 15-minute step that wants 2.76 kWh."""
+    return EV(
+        ev_id=ev_id,
+        active=True,
+        min_power=0.0,
+        max_power=max_kw,
+        arrival_time=NOW,
+        departure_time=NOW + timedelta(minutes=15),
+        energy=2.76,
+        phases=phases,
+        site_phases=site_phases,
+    )
+
+
+def lp_smallest_share(family: str, seed: int) -> tuple[ScheduleProblem, float]:
+    """A 10 x 288 benchmark site and the LP's smallest share there."""
+    scenario = FAMILIES[family](10, 288, timedelta(minutes=5), seed)
+    evs = evs_of(scenario)
+    algorithm_of(PulpNumericalAlgorithm, scenario, evs).calculate()
+    problem = problem_of(scenario)
+    return problem, problem.min_fraction(np.array([car.power for car in evs]))
+
+
 def test_a_full_phase_passes_on_a_third_of_what_a_three_phase_car_gives_up() -> None:
     # 16 A on each phase, one 15-minute step; a three-phase car holds all of it and a car on
     # phase 1 has nothing. A kWh for a kWh frees too little of phase 1, so the three-phase car
     # gives three for each one it passes on, until both have a quarter of their request: the
     # LP's leximin optimum (1.449 A/kW x 2.76 kW + 4.348 A/kW x 2.76 kW = 16 A on phase 1).
     cars = [
-        EV(
-            ev_id="three",
-            active=True,
-            min_power=0.0,
-            max_power=11.04,
-            arrival_time=NOW,
-            departure_time=NOW + timedelta(minutes=15),
-            energy=2.76,
-            phases=3,
-        ),
-        EV(
-            ev_id="one",
-            active=True,
-            min_power=0.0,
-            max_power=3.68,
-            arrival_time=NOW,
-            departure_time=NOW + timedelta(minutes=15),
-            energy=2.76,
-            phases=1,
-            site_phases=(0,),
-        ),
+        one_step_car("three", max_kw=11.04, phases=3),
+        one_step_car("one", max_kw=3.68, phases=1, site_phases=(0,)),
     ]
     problem = ScheduleProblem.from_evs(
         cars, [1000.0], NOW, params_for(1), phase_limits_a=[[16.0, 16.0, 16.0]]
@@ -118,11 +125,7 @@ def test_leveling_lifts_one_phase_cars_beside_three_phase_ones() -> None:
 
     Phase 3 is full where it may charge; only trades (three for one) reach 99 % of the LP's.
     """
-    scenario = FAMILIES["phase-minimums"](10, 288, timedelta(minutes=5), 4)
-    problem = problem_of(scenario)
-    evs = evs_of(scenario)
-    algorithm_of(PulpNumericalAlgorithm, scenario, evs).calculate()
-    best = problem.min_fraction(np.array([car.power for car in evs]))
+    problem, best = lp_smallest_share("phase-minimums", 4)
     leveled = go_schedule(problem)
     assert problem.violations(leveled) == []
     assert problem.min_fraction(leveled) >= 0.99 * best
@@ -134,11 +137,7 @@ def test_leveling_lifts_the_worst_off_cars_on_a_pv_day() -> None:
     The leveled schedule reaches 97 % of the LP's smallest share; without it, GoAlgorithm's
     schedule does not.
     """
-    scenario = FAMILIES["pv"](10, 288, timedelta(minutes=5), 5)
-    problem = problem_of(scenario)
-    evs = evs_of(scenario)
-    algorithm_of(PulpNumericalAlgorithm, scenario, evs).calculate()
-    best = problem.min_fraction(np.array([car.power for car in evs]))
+    problem, best = lp_smallest_share("pv", 5)
     leveled, plain = go_schedule(problem), go_schedule(problem, level=False)
     assert problem.violations(leveled) == []
     assert problem.min_fraction(leveled) >= 0.97 * best

@@ -64,12 +64,17 @@ def max_flow_cut(
     return cut_duals(problem, cells, flow)
 
 
+def _cell_most(problem: ScheduleProblem) -> FloatArray:
+    """The most (kW) each EV's cell carries, as `dual_bound.energy_bound` counts it."""
+    return np.asarray(np.minimum(problem.max_kw, problem.energy_kwh / problem.step_hours))
+
+
 def _residual(
     problem: ScheduleProblem, cells: NDArray[np.bool_], power_kw: FloatArray
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
     """The EVs short of their request, the cells with room, the cells with power."""
     hours = problem.step_hours
-    upper = np.minimum(problem.max_kw, problem.energy_kwh / hours)  # as `energy_bound` has it
+    upper = _cell_most(problem)
     short = power_kw.sum(axis=1) * hours < problem.energy_kwh - ROOM_KW * np.maximum(
         1.0, problem.energy_kwh
     )
@@ -105,7 +110,7 @@ def _augment(problem: ScheduleProblem, cells: NDArray[np.bool_], flow: FloatArra
         reached_evs |= new_evs
     if end < 0:
         return False
-    upper = np.minimum(problem.max_kw, problem.energy_kwh / hours)
+    upper = _cell_most(problem)
     raised, lowered, step = [], [], end
     while True:
         ev = int(step_from[step])

@@ -3,7 +3,7 @@
 `PulpNumericalAlgorithm` asks this before it solves the whole relaxed LP: the repair would keep
 GoAlgorithm's schedule anyway if it reaches the bound, and the bound needs less than the whole
 LP (`BOUND_STAGES`), or no solve at all on a warm cycle (`dual_bound.py`). Where GoAlgorithm's
-schedule leaves no path of free room (`dual_bound.cut_duals`), its cut proves the energy, and
+schedule leaves no path of free room (`flow_cut.max_flow_cut`), its cut proves the energy, and
 only the bound's fairness is solved (`BOUND_FAIRNESS`).
 """
 
@@ -81,7 +81,7 @@ def heuristic_at_bound(
     score = Score.of(problem, heuristic)
     carried = carried_duals()
     bound = None if carried is None else _dual_score(problem, cells, carried, score)
-    if carried is not None and bound is not None and score.reaches(bound):
+    if bound is not None and score.reaches(bound):
         return _proven(heuristic, started, CARRIED, carried)
     # GoAlgorithm's own cut: with no room left on any path, it proves the energy by itself.
     cut = max_flow_cut(problem, cells, heuristic)

@@ -247,7 +247,7 @@ BOUND_STAGES: tuple[Stage, ...] = (
     Stage(name="fairness", model="segments", solve=_bound_fairness),
     Stage(name="energy", model="steps", solve=_bound_energy),
 )
-#: The bound's smallest fraction alone, for a schedule whose energy a cut proves (`dual_bound`).
+#: The bound's smallest fraction alone, for a schedule whose energy a cut proves (`flow_cut`).
 BOUND_FAIRNESS: tuple[Stage, ...] = BOUND_STAGES[:1]
 
 
